@@ -1,0 +1,231 @@
+"""Connectivity: villages' broadband rollout and households' subscriptions.
+
+Agents
+    ~25,300 administrative villages (prefecture, poverty county, terrain,
+    households, rollout cost) and one urban household pool per prefecture.
+Rollout
+    Telecom operators connect a village when its rollout cost per household,
+    net of the central universal-service subsidy (from 2016), is below what a
+    household is worth to them.  That worth is anchored so the 2010 frontier
+    matches the initial coverage, then moves with expected take-up (the rural
+    adoption share) and the price index; costs fall with learning.  Villages
+    are ranked once by cost per household, so coverage is a prefix of that
+    ranking.  Provincial infrastructure money (the lever) pays the remaining
+    gap of the next villages in the ranking, cheapest first, until the
+    quarter's budget or the construction capacity is used up.
+Subscriptions
+    Bass diffusion of broadband among urban households and among households of
+    covered villages, peers being the prefecture's pool; the ceiling rises
+    with income and falls with price.  Households in villages of one
+    prefecture connected in the same quarter follow the same expected path,
+    so adoption is held per (prefecture, connection cohort): exact for these
+    rules, and it keeps the step cheap.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .prefectures import prefectures
+
+STRUCTURE_SEED = 20151225   # fixed seed of the synthetic village population (plan date)
+N_PREF = 17
+
+
+@lru_cache(maxsize=None)
+def village_structure(spread: float = 0.4) -> dict[str, np.ndarray]:
+    """The synthetic village population, identical in every run.
+
+    Within each prefecture the first villages (by index) lie in poverty
+    counties, and mountain villages are assigned to poverty-county villages
+    first.  ``share`` is the village's share of its prefecture's rural
+    households (lognormal spread, mean-preserving).
+    """
+    pref = prefectures()
+    rng = np.random.default_rng(STRUCTURE_SEED)
+    pref_idx, poverty, mountain, share = [], [], [], []
+    for i, row in pref.iterrows():
+        n = int(row.villages)
+        idx = np.arange(n)
+        pref_idx.append(np.full(n, i, dtype=np.int16))
+        poverty.append(idx < round(row.poverty_share * n))
+        mountain.append(idx < round(row.mountain_share / 100 * n))
+        q = (np.arange(n) + 0.5) / n
+        from scipy.stats import norm
+        w = np.exp(spread * norm.ppf(q) - spread**2 / 2)
+        share.append(rng.permutation(w) / w.sum())
+    return {"pref": np.concatenate(pref_idx), "poverty": np.concatenate(poverty),
+            "mountain": np.concatenate(mountain), "share": np.concatenate(share)}
+
+
+class Connectivity:
+    """Village rollout and household subscriptions for a batch of runs."""
+
+    lever = "infrastructure"
+
+    def __init__(self, model):
+        self.m = model
+        P = model.params
+        R, Y = model.runs, len(model.years)
+        pref = prefectures()
+        v = village_structure(float(P["village_household_spread"][0]))
+        self.n = n = len(v["pref"])
+        self.villages_per_pref = np.bincount(v["pref"], minlength=N_PREF)
+
+        # households per prefecture (万户), shape (runs, years, 17): prefectures
+        # keep their 2015 population shares and move with the province's urbanisation
+        mac = model.macro
+        urb_p = pref.urbanisation.to_numpy()[None, None, :] + (
+            mac.urbanisation[:, :, None] - 56.85)
+        urb_p = np.clip(urb_p, 5, 95) / 100
+        pop_p = (pref.population.to_numpy() / pref.population.sum())[None, None, :] * \
+            mac.population[None, :, None]
+        total = pop_p / mac.household_size[None, :, None]
+        self.urban_hh = total * urb_p
+        self.rural_hh = total * (1 - urb_p)
+        self.rel_income = (pref.gdp_per_capita / (pref.gdp_per_capita * pref.population).sum()
+                           * pref.population.sum()).to_numpy()
+
+        # village costs (万元): a per-run multiplier for each (prefecture, terrain,
+        # poverty) class times a lognormal draw per village; ranked per household
+        sig = float(P["village_cost_sigma"][0])
+        cls = v["pref"] * 4 + 2 * v["mountain"] + v["poverty"]
+        i2015 = model.year_index(2015)
+        terrain = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])          # (mountain, poverty) per class
+        factor = (P["village_cost_base"][:, None]
+                  * (1 + P["village_cost_mountain"][:, None] * terrain[:, 0])
+                  * (1 + P["village_cost_poverty"][:, None] * terrain[:, 1]))           # (R, 4)
+        table = factor[:, None, :] / self.rural_hh[:, i2015, :, None]                   # (R, 17, 4)
+        per_hh = np.stack([g.standard_normal(n, dtype=np.float32) for g in model.streams("connectivity")])
+        per_hh *= sig
+        per_hh -= sig**2 / 2
+        np.exp(per_hh, out=per_hh)
+        per_hh *= np.take_along_axis(table.reshape(R, -1), np.broadcast_to(cls, (R, n)), 1)
+        per_hh /= v["share"]                                        # 万元 per 万户 of 2015 households
+        # rank villages by cost per household; only the part beyond the smallest
+        # initial coverage needs an order (the head is covered from the start),
+        # so ranked arrays hold the tail, positions counted from ``self.head``
+        self.k = np.round(P["village_coverage_2010"] * n).astype(np.int64)
+        self.head = head = int(self.k.min()) - 1
+        part = np.argpartition(per_hh, head, axis=1)[:, head:]
+        tail = np.take_along_axis(per_hh, part, 1)
+        order = np.argsort(tail, axis=1)
+        self.order = np.take_along_axis(part, order, 1)          # village index by rank (tail)
+        self.per_hh = np.take_along_axis(tail, order, 1)
+        self.pref_sorted = v["pref"][self.order]
+        self.share_sorted = v["share"][self.order]
+
+        # the anchored frontier: the costliest village covered at the start
+        self.theta0 = self.per_hh[np.arange(R), self.k - 1 - head]
+        self.capacity = P["rollout_capacity"].astype(np.int64)
+        self.window = int(self.capacity.max()) + 1
+
+        # cohorts: 0 = covered at the start, s + 1 = connected in step s;
+        # cohort 0 is everything minus the villages not covered at the start
+        S = model.n_steps
+        self.cohort_share = np.zeros((R, N_PREF, S + 1))
+        self.covered_count = np.zeros((R, N_PREF))             # villages with broadband
+        self._add_cohort(0, self.k, np.full(R, n, dtype=np.int64))
+        self.cohort_share[:, :, 0] = 1 - self.cohort_share[:, :, 0]
+        self.covered_count = self.villages_per_pref - self.covered_count
+        self.F = np.zeros((R, N_PREF, S + 1))                  # adoption fraction per cohort
+        m_u, m_r = self.ceilings(0)
+        ratio = P["rural_urban_adoption_ratio"]
+        cov_rural = self.cohort_share[:, :, 0] * self.rural_hh[:, 0, :]
+        alpha = P["subscribers_2010"] / (m_u * (self.urban_hh[:, 0, :] + ratio[:, None] * cov_rural)).sum(1)
+        alpha = np.minimum(alpha, 0.95)
+        self.f_urban = alpha[:, None] * m_u
+        self.F[:, :, 0] = np.minimum(ratio[:, None] * self.f_urban, 0.95 * m_r)
+        self.phi0 = self.rural_take_up()
+
+    # -- helpers ---------------------------------------------------------------
+    def _add_cohort(self, c: int, k_old: np.ndarray, k_new: np.ndarray) -> None:
+        """Add villages at ranked positions [k_old, k_new) to cohort c."""
+        R = len(k_old)
+        width = int((k_new - k_old).max(initial=0))
+        if width == 0:
+            return
+        pos = k_old[:, None] - self.head + np.arange(width)[None, :]
+        ok = pos < (k_new - self.head)[:, None]
+        pos = np.minimum(pos, self.per_hh.shape[1] - 1)
+        pref = np.take_along_axis(self.pref_sorted, pos, 1)
+        share = np.take_along_axis(self.share_sorted, pos, 1) * ok
+        flat = (np.arange(R)[:, None] * N_PREF + pref).ravel()
+        self.cohort_share[:, :, c] += np.bincount(flat, share.ravel(), R * N_PREF).reshape(R, N_PREF)
+        self.covered_count += np.bincount(flat, ok.ravel(), R * N_PREF).reshape(R, N_PREF)
+
+    def ceilings(self, y: int, quarter: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Urban and rural subscription ceilings (share of households), (runs, 17)."""
+        P, mac = self.m.params, self.m.macro
+        inc = mac.income_index[:, y] if quarter is None else mac.quarterly(mac.income_index, y, quarter)
+        price = self.m.price_index(self.m.years[y])
+        effect = ((inc[:, None] * self.rel_income[None, :]) ** P["income_elasticity_ceiling"][:, None]
+                  * price ** P["price_elasticity_ceiling"][:, None])
+        return (np.minimum(P["ceiling_urban"][:, None] * effect, 1.0),
+                np.minimum(P["ceiling_rural"][:, None] * effect, 1.0))
+
+    def rural_take_up(self) -> np.ndarray:
+        """Subscribers per covered rural household, province-wide, (runs,)."""
+        w = self.cohort_share * self.rural_hh[:, :1, :].transpose(0, 2, 1)
+        return (self.F * w).sum((1, 2)) / w.sum((1, 2))
+
+    # -- dynamics --------------------------------------------------------------
+    def step(self, s: int, y: int, quarter: int) -> None:
+        m, P = self.m, self.m.params
+        R = m.runs
+        t = m.years[y] - 1 + (quarter + 1) / 4
+        central = P["central_subsidy_share"] * (t > P["central_subsidy_start"])
+        decline = (1 - P["village_cost_decline"]) ** (t - m.years[0])
+        worth = (m.price_index(m.years[y]) * self.rural_take_up() / self.phi0)
+        theta = self.theta0 * worth / decline / (1 - central)
+
+        # operators: every ranked village below the frontier, within capacity
+        reach = self.head + np.array([np.searchsorted(self.per_hh[r], theta[r], side="right")
+                                      for r in range(R)])
+        k_old = self.k
+        k_op = np.minimum(np.maximum(reach, k_old), k_old + self.capacity)
+        # province: pays the gap of the next villages, cheapest first
+        budget = m.budget(self.lever, s)          # 万元 this quarter
+        spent = np.zeros(R)
+        if budget > 0:
+            pos = k_op[:, None] + np.arange(self.window)[None, :]
+            valid = (pos < self.n) & (pos < (k_old + self.capacity)[:, None])
+            pos = np.minimum(pos, self.n - 1) - self.head
+            rural_now = m.macro.quarterly(self.rural_hh.transpose(0, 2, 1), y, quarter)   # (R, 17)
+            hh = (np.take_along_axis(self.share_sorted, pos, 1)
+                  * np.take_along_axis(rural_now, np.take_along_axis(self.pref_sorted, pos, 1), 1))
+            gap = (decline * (1 - central))[:, None] * hh * np.maximum(
+                np.take_along_axis(self.per_hh, pos, 1) - theta[:, None], 0)
+            cum = np.cumsum(np.where(valid, gap, np.inf), axis=1)
+            funded = (cum <= budget).sum(1)
+            spent = np.where(funded > 0, np.take_along_axis(cum, np.maximum(funded - 1, 0)[:, None], 1)[:, 0], 0)
+            k_new = k_op + funded
+        else:
+            k_new = k_op
+        self._add_cohort(s + 1, k_old, k_new)
+        self.k = k_new
+        m.record_spend(self.lever, spent)
+
+        # subscriptions: Bass per pool, peers within the prefecture's pool
+        m_u, m_r = self.ceilings(y, quarter)
+        p, q = P["bass_p_households"][:, None], P["bass_q_households"][:, None]
+        dt = m.dt
+        self.f_urban += (p + q * self.f_urban / m_u) * (m_u - self.f_urban) * dt
+        cover = self.cohort_share.sum(2)
+        peer = (self.F * self.cohort_share).sum(2) / np.maximum(cover * m_r, 1e-12)
+        self.F += ((p + q * peer)[:, :, None] * (m_r[:, :, None] - self.F)) * dt
+        self.F[:, :, s + 2:] = 0.0
+
+    # -- outputs ---------------------------------------------------------------
+    def subscribers(self, y: int) -> tuple[np.ndarray, np.ndarray]:
+        """Urban and rural subscribers per prefecture (万户), (runs, 17)."""
+        rural = (self.F * self.cohort_share).sum(2) * self.rural_hh[:, y, :]
+        return self.f_urban * self.urban_hh[:, y, :], rural
+
+    def record(self, y: int, out: dict) -> None:
+        urban, rural = self.subscribers(y)
+        out["broadband_subscribers_by_region"][:, y] = urban + rural
+        out["broadband_subscribers"][:, y] = (urban + rural).sum(1)
+        out["villages_broadband_share_by_region"][:, y] = 100 * self.covered_count / self.villages_per_pref
+        out["villages_broadband_share"][:, y] = 100 * self.k / self.n

@@ -1,0 +1,130 @@
+"""E-commerce: firms' adoption, rural service points and the transaction volume.
+
+Agents
+    The manufacturing firms (adoption of e-commerce: a yes/no state) and the
+    villages (an e-commerce service point: yes/no).
+Firm adoption
+    Bass hazard ``(p + q * share of the prefecture's firms adopting) * size**e``,
+    raised by provincial support ``(1 - s) ** -elasticity`` where ``s`` is what
+    the quarter's support money pays of the expected set-up costs (capped).
+    Exponential clocks per firm: a firm adopts once its prefecture's
+    cumulative hazard passes its clock divided by its size weight, so firms are
+    ranked once and adopters are a prefix of that ranking per prefecture.
+Service points
+    From 2014, platform- and central-programme-led points spread over covered
+    villages (Bass in expected value: the share of a prefecture's covered
+    villages with a point); provincial money buys further points at
+    ``service_point_cost`` each, shared among prefectures in proportion to
+    their covered villages still without one.
+Volume
+    B2B: adopting firms' revenue (size x nominal GDP index) times an online
+    intensity trend.  B2C: subscribed households times income (urban above
+    rural), times an online-spending trend; rural households without a
+    service point spend ``offline_rural_factor`` as much online.  Both are
+    scaled per run so 2015 equals the observed 11,000亿元 with the B2B share
+    of ``b2b_share_2015``; years after 2015 are projections, not fits.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .connectivity import N_PREF
+from .manufacturing import firm_structure
+
+
+class ECommerce:
+    """Firm adoption, village service points and e-commerce volume for a batch of runs."""
+
+    lever = "ecommerce"
+
+    def __init__(self, model):
+        self.m = m = model
+        P = m.params
+        R = m.runs
+        f = firm_structure(int(P["firms_total"][0]), float(P["firm_size_sigma"][0]))
+        n = len(f["pref"])
+        w = f["size"] ** P["firm_size_elasticity"][0]
+        rng = m.streams("ecommerce")
+        # firms: clocks in units of cumulative hazard, ranked within prefecture
+        tau = np.stack([g.standard_exponential(n, dtype=np.float32) for g in rng]) / w[None, :]
+        key = (np.arange(R)[:, None] * N_PREF + f["pref"][None, :]) + (1 - np.exp(-tau))
+        order = np.argsort(key.ravel())
+        self.keys = key.ravel()[order]
+        firm = order % n
+        flat_size = f["size"][firm]
+        flat_w = w[firm]
+        self.cum_size = np.concatenate([[0.0], np.cumsum(flat_size)])
+        self.cum_w = np.concatenate([[0.0], np.cumsum(flat_w)])
+        self.block = np.concatenate([[0], np.cumsum(np.tile(f["per_pref"], R))])[:-1].reshape(R, N_PREF)
+        self.per_pref = f["per_pref"]
+        # start: the share adopting in 2010 are the first in each prefecture's ranking
+        first = self.block + np.round(P["ecommerce_firm_share_2010"][:, None] * self.per_pref).astype(int)
+        self.G = -np.log1p(-(np.take(self.keys, np.maximum(first - 1, self.block)) % 1.0)) + 1e-12
+        self.G = np.where(first > self.block, self.G, 0.0)
+        self.adopted = self._adopters()
+
+        # villages: share of covered villages with a service point, per prefecture
+        self.point_share = np.zeros((R, N_PREF))
+        self.raw = np.zeros((R, len(m.years), 2))      # unscaled B2B and B2C volume
+
+    def _adopters(self) -> np.ndarray:
+        """Position (in the ranking) after the last adopter, per (run, prefecture)."""
+        R = self.m.runs
+        query = (np.arange(R)[:, None] * N_PREF + np.arange(N_PREF)[None, :]) + (1 - np.exp(-self.G))
+        return np.searchsorted(self.keys, query.ravel(), side="right").reshape(R, N_PREF)
+
+    def step(self, s: int, y: int, quarter: int) -> None:
+        m, P = self.m, self.m.params
+        dt = m.dt
+        budget = m.budget(self.lever, s)
+        support = budget * P["ecommerce_support_share"][0]
+        # firms
+        share_adopted = (self.adopted - self.block) / self.per_pref[None, :]
+        g = P["bass_p_firms_ecommerce"][:, None] + P["bass_q_firms_ecommerce"][:, None] * share_adopted
+        waiting = self.cum_w[self.block + self.per_pref[None, :]] - self.cum_w[self.adopted]
+        expected = (g * waiting).sum(1) * dt * P["ecommerce_adoption_cost"]
+        sub = np.minimum(P["ecommerce_subsidy_cap"], support / np.maximum(expected, 1e-9)) if support > 0 \
+            else np.zeros(m.runs)
+        self.G += g * ((1 - sub) ** -P["investment_cost_elasticity"] * dt)[:, None]
+        before = self.adopted
+        self.adopted = self._adopters()
+        new = (self.adopted - before).sum(1)
+        spent = np.minimum(sub * P["ecommerce_adoption_cost"] * new, support)
+        # service points: platform-led spread from the start year, then provincial purchases
+        sp = self.point_share
+        if m.years[y] - 1 + (quarter + 1) / 4 > P["service_point_start"][0]:
+            sp += (P["bass_p_service_points"][:, None] + P["bass_q_service_points"][:, None] * sp) * (1 - sp) * dt
+        covered = m.connectivity.covered_count
+        without = covered * (1 - sp)
+        if budget > support:
+            wanted = (budget - support) / P["service_point_cost"][0]          # points per run
+            placed = np.minimum(wanted, without.sum(1))
+            sp += placed[:, None] * without / np.maximum(without.sum(1, keepdims=True), 1e-12) \
+                / np.maximum(covered, 1)
+            spent = spent + placed * P["service_point_cost"][0]
+        np.clip(sp, 0, 1, out=sp)
+        m.record_spend(self.lever, spent)
+
+    def record(self, y: int, out: dict) -> None:
+        m, P = self.m, self.m.params
+        t = m.years[y] - 2015
+        mac = m.macro
+        adopted_size = (self.cum_size[self.adopted] - self.cum_size[self.block]).sum(1)
+        b2b = adopted_size * mac.gdp_index_2015[:, y] * (1 + P["ecommerce_intensity_growth"]) ** t
+        urban, rural = m.connectivity.subscribers(y)
+        lam = P["offline_rural_factor"][:, None]
+        spend = (urban * P["urban_rural_income_ratio"][:, None] + rural * (lam + (1 - lam) * self.point_share))
+        b2c = ((spend * m.connectivity.rel_income[None, :]).sum(1) * mac.income_index[:, y]
+               * (1 + P["online_spending_growth"]) ** t)
+        self.raw[:, y] = np.stack([b2b, b2c], 1)
+        out["ecommerce_firm_share"][:, y] = 100 * (self.adopted - self.block).sum(1) / self.per_pref.sum()
+        out["ecommerce_service_points"][:, y] = (self.point_share * m.connectivity.covered_count).sum(1)
+
+    def finish(self, out: dict) -> None:
+        """Scale the volume so 2015 equals the observation (per run)."""
+        P = self.m.params
+        i = self.m.year_index(2015)
+        b2b_share = P["b2b_share_2015"]
+        scale_b2b = P["ecommerce_volume_2015"] * b2b_share / self.raw[:, i, 0]
+        scale_b2c = P["ecommerce_volume_2015"] * (1 - b2b_share) / self.raw[:, i, 1]
+        out["ecommerce_volume"][:] = self.raw[:, :, 0] * scale_b2b[:, None] + self.raw[:, :, 1] * scale_b2c[:, None]

@@ -1,0 +1,189 @@
+"""The engine: a Mesa model of the province and ``simulate``, the one way in.
+
+``Province`` is a ``mesa.Model`` whose agents are the 17 prefecture-level
+units; their micro-populations (villages, households, firms) are
+province-wide numpy arrays with a prefecture index and a leading run
+dimension, updated by one module per mechanism.  A batch of runs is one
+``Province``; ``simulate`` runs batches and assembles an ``xarray.Dataset``.
+
+Randomness: each (run, module) has its own ``numpy`` generator spawned from
+the seed, so run *i* sees the same random numbers in every scenario and
+whatever the ensemble size or batch split.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import mesa
+import numpy as np
+import xarray as xr
+
+from . import catalogue, parameters, results
+from .connectivity import N_PREF, Connectivity
+from .ecommerce import ECommerce
+from .macro import Macro
+from .manufacturing import Manufacturing
+from .prefectures import prefectures
+from .scenario import Scenario, ScenarioError, load, presets
+
+START_YEAR = 2010
+END_YEARS = range(2016, 2022)        # levers act from 2016; evaluation runs to 2021
+STEPS_PER_YEAR = 4
+MODULE_STREAMS = {"uncertainty": 0, "macro": 1, "connectivity": 2, "manufacturing": 3, "ecommerce": 4}
+DEFAULT_BATCH = 25
+
+OUTPUTS = {   # variable -> regional?
+    "ecommerce_volume": False, "ecommerce_firm_share": False, "ecommerce_service_points": False,
+    "smart_factories": False, "smart_level_firms": False, "digital_workshop_firm_share": False,
+    "villages_broadband_share": False, "villages_broadband_share_by_region": True,
+    "broadband_subscribers": False, "broadband_subscribers_by_region": True,
+}
+
+
+def streams(seed: int, runs: np.ndarray, module: str) -> list[np.random.Generator]:
+    """One generator per run for a module, from ``SeedSequence(seed, spawn_key=(run, module))``."""
+    key = MODULE_STREAMS[module]
+    return [np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(r), key))) for r in runs]
+
+
+class Prefecture(mesa.Agent):
+    """A prefecture-level unit: its index into the province-wide arrays and its structure."""
+
+    def __init__(self, model: "Province", index: int, name_zh: str, name_en: str):
+        super().__init__(model)
+        self.index, self.name_zh, self.name_en = index, name_zh, name_en
+
+    @property
+    def villages_broadband_share(self) -> np.ndarray:
+        """Share of this prefecture's villages with broadband, per run (%)."""
+        conn = self.model.connectivity
+        return 100 * conn.covered_count[:, self.index] / conn.villages_per_pref[self.index]
+
+    @property
+    def firms_by_level(self) -> np.ndarray:
+        """Firms of this prefecture at each maturity level, per run."""
+        return self.model.manufacturing.count[:, self.index, :]
+
+
+class Province(mesa.Model):
+    """The province for a batch of runs: macro drivers plus one module per mechanism."""
+
+    def __init__(self, scenario: Scenario, run_ids: np.ndarray, seed: int,
+                 params: dict[str, np.ndarray], end_year: int = 2020):
+        super().__init__(seed=seed)
+        self.scenario, self.run_ids, self.seed = scenario, np.asarray(run_ids), seed
+        self.runs = len(run_ids)
+        self.years = np.arange(START_YEAR, end_year + 1)
+        self.n_steps = (len(self.years) - 1) * STEPS_PER_YEAR
+        self.dt = 1 / STEPS_PER_YEAR
+        self.params = params
+        self.areas = list(catalogue.areas().index)
+        # 万元 per quarter, shape (years, areas): 亿元 per year x 1e4 / 4
+        self.allocated = scenario.spending(self.years, self.areas)
+        self.spent = np.zeros((self.runs, len(self.years), len(self.areas)))
+        self.s = 0
+        for i, row in prefectures().iterrows():
+            Prefecture(self, i, row.name_zh, row.name_en)
+        self.macro = Macro(self.years, params, self.streams("macro"))
+        self.connectivity = Connectivity(self)
+        self.manufacturing = Manufacturing(self)
+        self.ecommerce = ECommerce(self)
+        self.modules = (self.connectivity, self.manufacturing, self.ecommerce)
+        self.out = {k: np.zeros((self.runs, len(self.years), N_PREF) if reg else (self.runs, len(self.years)))
+                    for k, reg in OUTPUTS.items()}
+        self._record(0)
+
+    # -- services for the modules ---------------------------------------------
+    def streams(self, module: str) -> list[np.random.Generator]:
+        return streams(self.seed, self.run_ids, module)
+
+    def year_index(self, year: int) -> int:
+        return int(year - self.years[0])
+
+    def price_index(self, year: int) -> float:
+        """Fixed-broadband price index (2015 = 1): 1 up to 2015, the 2016 level after."""
+        return 1.0 if year <= 2015 else float(self.params["price_index_2016"][0])
+
+    def budget(self, area: str, s: int) -> float:
+        """Extra provincial money for an area in step ``s``, 万元."""
+        return self.allocated[1 + s // STEPS_PER_YEAR, self.areas.index(area)] * 1e4 / STEPS_PER_YEAR
+
+    def record_spend(self, area: str, amount: np.ndarray) -> None:
+        """Money actually paid out this step, 万元 per run."""
+        self.spent[:, 1 + self.s // STEPS_PER_YEAR, self.areas.index(area)] += amount
+
+    # -- time ------------------------------------------------------------------
+    def step(self) -> None:
+        s = self.s
+        y, quarter = 1 + s // STEPS_PER_YEAR, s % STEPS_PER_YEAR
+        for module in self.modules:
+            module.step(s, y, quarter)
+        if quarter == STEPS_PER_YEAR - 1:
+            self._record(y)
+        self.s += 1
+
+    def _record(self, y: int) -> None:
+        for module in self.modules:
+            module.record(y, self.out)
+
+    def run(self) -> dict[str, np.ndarray]:
+        """Step to the end year; return the annual outputs."""
+        while self.s < self.n_steps:
+            self.step()
+        self.ecommerce.finish(self.out)
+        self.out["spending_used"] = self.spent / 1e4          # 亿元
+        return self.out
+
+
+def resolve(scenario: Scenario | str | Path) -> Scenario:
+    """A Scenario from an object, a preset id or a TOML path."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    text = str(scenario)
+    found = presets()
+    if text in found:
+        return found[text]
+    if Path(text).suffix == ".toml" or Path(text).exists():
+        return load(text)
+    raise ScenarioError(f"{text}: not a scenario file or preset ({', '.join(found)})")
+
+
+def batches(runs: int, size: int) -> Iterator[np.ndarray]:
+    for start in range(0, runs, size):
+        yield np.arange(start, min(start + size, runs))
+
+
+def simulate(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, params: dict | None = None,
+             *, end_year: int = 2020, batch_size: int = DEFAULT_BATCH, progress=None) -> xr.Dataset:
+    """Run an ensemble of the model for one scenario.
+
+    ``scenario`` is a Scenario, a preset id or a TOML path; ``params``
+    overrides behavioural parameters (a scalar, or one value per run).
+    Returns an ``xarray.Dataset`` with dims (run, year[, region][, area])
+    and provenance attributes.  ``progress(done, total)`` is called after
+    each batch.
+    """
+    scenario = resolve(scenario)
+    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
+        raise ValueError(f"runs must be a positive integer (got {runs!r})")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
+    if end_year not in END_YEARS:
+        raise ValueError(f"end_year must be in {END_YEARS.start}-{END_YEARS.stop - 1} (got {end_year})")
+    overrides = parameters.check_overrides(params or {}, "params")
+    for name, value in overrides.items():
+        if np.ndim(value) and np.shape(value) != (runs,):
+            raise ValueError(f"params: {name} must be a scalar or have one value per run ({runs})")
+    chunks = []
+    for ids in batches(int(runs), batch_size):
+        batch_over = {k: (np.asarray(v, dtype=float)[ids] if np.ndim(v) else v) for k, v in overrides.items()}
+        drawn = parameters.draw(streams(seed, ids, "uncertainty"), scenario.uncertainties, batch_over)
+        model = Province(scenario, ids, seed, drawn, end_year)
+        chunks.append((model.run(), drawn))
+        if progress:
+            progress(int(ids[-1]) + 1, runs)
+    out = {k: np.concatenate([c[0][k] for c in chunks]) for k in chunks[0][0]}
+    drawn = {k: np.concatenate([c[1][k] for c in chunks]) for k in chunks[0][1]}
+    return results.dataset(out, drawn, scenario, seed, model.years, model.areas, model.allocated,
+                           overrides)

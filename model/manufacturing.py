@@ -1,0 +1,162 @@
+"""Manufacturing: firms' digital maturity and landmark demonstration factories.
+
+Agents
+    ~16,000 manufacturing firms above designated size with a prefecture, a
+    size (revenue, lognormal) and a digital-maturity level 0-4 (4 = smart
+    factory).
+Upgrades
+    A firm at level L moves to L+1 with hazard
+    ``(rate_L + imitation * share of its prefecture's firms above L) * size**e``,
+    raised by the provincial subsidy: ``* (1 - s) ** -elasticity``.  The
+    subsidy share ``s`` is what the quarter's advanced-manufacturing money
+    can pay of the expected upgrade investment, capped at 20 %; money the cap
+    cannot absorb is not spent.  Each firm carries exponential clocks (one per
+    upgrade, drawn at the start), so a run's randomness does not depend on the
+    scenario (common random numbers) and more money never delays an upgrade.
+Designation
+    From 2016, each year the province names up to ``demo_capacity`` landmark
+    demonstration factories among level-4 firms not yet named, ranked by
+    expert score (log size plus noise).  Designations are cumulative.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numba
+import numpy as np
+from scipy.stats import norm
+
+from .connectivity import N_PREF, STRUCTURE_SEED
+from .prefectures import prefectures
+
+LEVELS = 5
+
+
+@lru_cache(maxsize=None)
+def firm_structure(n_firms: int = 16000, sigma: float = 1.0) -> dict[str, np.ndarray]:
+    """The synthetic firm population, identical in every run.
+
+    Firms are shared among prefectures in proportion to GDP (population x GDP
+    per capita); sizes are lognormal quantiles (mean 1) in a fixed order.
+    """
+    pref = prefectures()
+    gdp = (pref.population * pref.gdp_per_capita).to_numpy()
+    counts = np.floor(n_firms * gdp / gdp.sum()).astype(int)
+    counts[np.argsort(-(n_firms * gdp / gdp.sum() - counts))[: n_firms - counts.sum()]] += 1
+    rng = np.random.default_rng(STRUCTURE_SEED + 1)
+    q = (np.arange(n_firms) + 0.5) / n_firms
+    size = rng.permutation(np.exp(sigma * norm.ppf(q) - sigma**2 / 2))
+    return {"pref": np.repeat(np.arange(N_PREF), counts).astype(np.int64), "size": size,
+            "per_pref": counts}
+
+
+@numba.njit(cache=True)
+def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share, cost, claims):
+    """Upgrade every firm whose group's cumulative hazard passed its clock (in place).
+
+    ``G``, ``count`` and ``weight`` are flat over (run, prefecture, level) and
+    ``idx`` points each firm at its group; an upgraded firm moves to the next
+    group and draws its next threshold from its next clock.
+    """
+    runs, n = level.shape
+    top = clock.shape[2]
+    for r in range(runs):
+        for f in range(n):
+            i = idx[r, f]
+            if G[i] >= threshold[r, f]:
+                old = level[r, f]
+                claims[r] += share[r] * cost[old]
+                level[r, f] = old + 1
+                idx[r, f] = i + 1
+                k = upgrades[r, f] + 1
+                upgrades[r, f] = k
+                count[i] -= 1
+                count[i + 1] += 1
+                weight[i] -= w[f]
+                weight[i + 1] += w[f]
+                if old + 1 >= top:
+                    threshold[r, f] = np.inf
+                else:
+                    threshold[r, f] = G[i + 1] + clock[r, f, k] / w[f]
+
+
+class Manufacturing:
+    """Maturity upgrades and demonstration designations for a batch of runs."""
+
+    lever = "advanced_manufacturing"
+
+    def __init__(self, model):
+        self.m = m = model
+        P = m.params
+        R = m.runs
+        f = firm_structure(int(P["firms_total"][0]), float(P["firm_size_sigma"][0]))
+        self.n = n = len(f["pref"])
+        self.pref = f["pref"]
+        self.per_pref = f["per_pref"]
+        self.w = f["size"] ** P["firm_size_elasticity"][0]
+        self.rate = np.stack([P[f"upgrade_rate_L{i}"] for i in range(LEVELS - 1)]
+                             + [np.zeros(R)], axis=1)                      # (R, 5)
+        self.cost = np.array([P[f"upgrade_cost_L{i}"][0] for i in range(LEVELS - 1)] + [0.0])
+
+        rng = m.streams("manufacturing")
+        shares = np.array([P[f"maturity_share_L{i}"][0] for i in range(LEVELS)])
+        bounds = np.round(np.cumsum(shares) / shares.sum() * n).astype(int)
+        base_levels = np.searchsorted(bounds, np.arange(n), side="right").astype(np.int64)
+        self.level = np.stack([g.permutation(base_levels) for g in rng])          # (R, n)
+        self.clock = np.stack([g.standard_exponential((n, LEVELS - 1), dtype=np.float32) for g in rng])
+        noise = np.stack([g.standard_normal(n, dtype=np.float32) for g in rng])
+        self.merit = np.log(f["size"])[None, :] + P["demo_merit_noise"][:, None] * noise
+        self.designated = np.zeros((R, n), dtype=bool)
+        self.upgrades = np.zeros((R, n), dtype=np.int64)
+
+        self.G = np.zeros((R, N_PREF, LEVELS))                  # cumulative group hazard
+        self.run_off = (np.arange(R) * N_PREF * LEVELS)[:, None]
+        self.idx = self.run_off + self.pref[None, :] * LEVELS + self.level
+        self.threshold = self.clock[:, :, 0] / self.w[None, :]
+        self.threshold[self.level == LEVELS - 1] = np.inf
+        self._recount()
+
+    def _recount(self) -> None:
+        R = self.m.runs
+        size = R * N_PREF * LEVELS
+        self.count = np.bincount(self.idx.ravel(), minlength=size).reshape(R, N_PREF, LEVELS).astype(float)
+        self.weight = np.bincount(self.idx.ravel(), np.broadcast_to(self.w, self.idx.shape).ravel(),
+                                  minlength=size).reshape(R, N_PREF, LEVELS)
+
+    def step(self, s: int, y: int, quarter: int) -> None:
+        m, P = self.m, self.m.params
+        dt = m.dt
+        above = self.count[:, :, ::-1].cumsum(2)[:, :, ::-1]
+        above = np.concatenate([above[:, :, 1:], np.zeros_like(above[:, :, :1])], 2)
+        share_above = above / self.per_pref[None, :, None]
+        g = self.rate[:, None, :] + P["upgrade_imitation"][:, None, None] * share_above
+        g[:, :, LEVELS - 1] = 0.0
+        # subsidy share the quarter's budget can pay, capped
+        budget = m.budget(self.lever, s)
+        expected = (g * self.weight * self.cost[None, None, :]).sum((1, 2)) * dt
+        share = np.minimum(P["subsidy_cap_share"], budget / np.maximum(expected, 1e-9)) if budget > 0 \
+            else np.zeros(m.runs)
+        boost = (1 - share) ** -P["investment_cost_elasticity"]
+        self.G += g * (boost * dt)[:, None, None]
+
+        claims = np.zeros(m.runs)
+        _upgrade(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
+                 self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims)
+        m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
+        if quarter == 3 and m.years[y] >= P["demo_start"][0]:
+            self._designate(P["demo_capacity"])
+
+    def _designate(self, capacity: np.ndarray) -> None:
+        """Name up to ``capacity`` eligible firms per run, best expert score first."""
+        rr, ff = np.nonzero((self.level == LEVELS - 1) & ~self.designated)
+        order = np.lexsort((-self.merit[rr, ff], rr))
+        rr, ff = rr[order], ff[order]
+        start = np.searchsorted(rr, np.arange(self.m.runs))
+        rank = np.arange(len(rr)) - start[rr]
+        pick = rank < np.floor(capacity)[rr]
+        self.designated[rr[pick], ff[pick]] = True
+
+    def record(self, y: int, out: dict) -> None:
+        out["smart_factories"][:, y] = self.designated.sum(1)
+        out["smart_level_firms"][:, y] = self.count[:, :, LEVELS - 1].sum(1)
+        out["digital_workshop_firm_share"][:, y] = 100 * self.count[:, :, 3:].sum((1, 2)) / self.n

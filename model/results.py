@@ -1,0 +1,115 @@
+"""Results as ``xarray.Dataset``: variables, units, bilingual names, provenance; netCDF I/O."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from . import catalogue, parameters
+from .observations import DATA_DIR, OBSERVED_DIR
+from .prefectures import prefectures
+
+MODEL_VERSION = "0.1.0"
+ROOT = Path(__file__).resolve().parent.parent
+
+DIAGNOSTICS = {  # variable: (unit, zh, en)
+    "ecommerce_firm_share": ("%", "有电子商务交易活动的企业比重(模拟企业)", "share of firms trading online (model firms)"),
+    "ecommerce_service_points": ("个", "有电商服务站点的行政村", "villages with an e-commerce service point"),
+    "smart_level_firms": ("家", "达到智能工厂水平的企业", "firms at smart-factory maturity"),
+    "digital_workshop_firm_share": ("%", "数字化车间及以上水平企业比重", "share of firms at digital-workshop level or above"),
+    "spending_used": ("亿元", "实际支出的省级资金", "provincial money actually paid out"),
+    "spending_allocated": ("亿元", "安排的省级资金", "provincial money allocated"),
+}
+
+
+@lru_cache(maxsize=None)
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return out.stdout.strip() + ("+dirty" if dirty else "") if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+@lru_cache(maxsize=None)
+def data_vintage() -> str:
+    """Hash of every data file the model reads (observations, catalogue, parameters)."""
+    digest = hashlib.sha256()
+    for path in sorted(DATA_DIR.glob("*.csv")) + sorted(OBSERVED_DIR.glob("*.csv")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return f"observations to 2017; data sha256 {digest.hexdigest()[:16]}"
+
+
+def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, areas: list[str],
+            allocated: np.ndarray, overrides: dict) -> xr.Dataset:
+    """Assemble the Dataset of one scenario's ensemble."""
+    runs = next(iter(out.values())).shape[0]
+    ind = catalogue.indicators()
+    pref = prefectures()
+    coords = {"run": np.arange(runs), "year": years, "region": pref.name_zh.to_numpy(),
+              "area": np.array(areas)}
+    data = {}
+    for name, arr in out.items():
+        base = name.removesuffix("_by_region")
+        dims = ("run", "year", "region") if name.endswith("_by_region") else \
+            ("run", "year", "area") if name == "spending_used" else ("run", "year")
+        if base in ind.index:
+            row = ind.loc[base]
+            attrs = {"units": row.unit, "long_name_zh": row.name_zh, "long_name_en": row.name_en,
+                     "calibration": row.calibration, "target": row.target}
+        else:
+            unit, zh, en = DIAGNOSTICS[name]
+            attrs = {"units": unit, "long_name_zh": zh, "long_name_en": en, "calibration": "diagnostic"}
+        data[name] = xr.Variable(dims, arr, attrs)
+    unit, zh, en = DIAGNOSTICS["spending_allocated"]
+    data["spending_allocated"] = xr.Variable(("year", "area"), allocated,
+                                             {"units": unit, "long_name_zh": zh, "long_name_en": en})
+    uncertain = parameters.uncertain() + [k for k in overrides if k not in parameters.uncertain()]
+    data["parameter_value"] = xr.Variable(("run", "parameter"), np.stack([drawn[k] for k in uncertain], 1),
+                                          {"long_name_en": "parameter values drawn per run",
+                                           "long_name_zh": "各次运行抽取的参数值"})
+    coords["parameter"] = np.array(uncertain)
+    ds = xr.Dataset(data, coords=coords)
+    ds.region.attrs.update(long_name_en=", ".join(pref.name_en))
+    ds.attrs.update({
+        "title": "Hubei Internet+ scenario model results",
+        "model_version": MODEL_VERSION,
+        "git_commit": git_commit(),
+        "scenario_id": scenario.id,
+        "scenario_name_zh": scenario.name_zh,
+        "scenario_name_en": scenario.name_en,
+        "scenario_digest": scenario.digest(),
+        "scenario_toml": scenario.to_toml(),
+        "seed": int(seed),
+        "runs": int(runs),
+        "params_overridden": json.dumps(sorted(overrides)),
+        "data_vintage": data_vintage(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    })
+    return ds
+
+
+def save(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write netCDF atomically: a temporary file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".nc.part", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
