@@ -1,0 +1,148 @@
+"""Command line: ``python -m model run|compare|scenarios``.
+
+Bad input (scenario file, options) exits with status 2 and a message naming
+what is wrong; results are written atomically, so a failed run leaves nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import catalogue, results, scoreboard
+from .engine import END_YEARS, resolve, simulate
+from .scenario import ScenarioError, presets
+
+RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
+console = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
+
+
+def _ensemble(scenario, runs: int, seed: int, end_year: int):
+    sc = resolve(scenario)
+    with Progress(TextColumn(f"[bold]{sc.id}[/]"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("runs"), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("simulate", total=runs)
+        ds = simulate(sc, runs=runs, seed=seed, end_year=end_year,
+                      progress=lambda done, total: bar.update(task, completed=done))
+    return sc, ds
+
+
+def _fmt(x: float, unit: str) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "-"
+    return f"{x:,.1f}" if unit in ("%", "rank") else f"{x:,.0f}"
+
+
+def _name(row, lang: str) -> str:
+    return row.name_zh if lang == "zh" else row.name_en
+
+
+def print_scoreboard(ds, lang: str) -> None:
+    board = scoreboard.scoreboard(ds)
+    title = ds.attrs["scenario_name_zh" if lang == "zh" else "scenario_name_en"]
+    table = Table(title=f"{title}  ({ds.attrs['runs']} runs, seed {ds.attrs['seed']})")
+    for col in ("target", "name", "year", "goal", "median", "80% band", "P(met)", "P(holds 2020)", "basis"):
+        table.add_column(col, justify="right" if col not in ("target", "name", "basis") else "left")
+    for tid, r in board[board.modelled].iterrows():
+        table.add_row(tid, _name(r, lang), str(r.year), f"{r.comparator} {_fmt(r.value, r.unit)} {r.unit}",
+                      _fmt(r["median"], r.unit), f"{_fmt(r.lo80, r.unit)} – {_fmt(r.hi80, r.unit)}",
+                      f"{r.p_met:.2f}", "-" if np.isnan(r.p_holds_2020) else f"{r.p_holds_2020:.2f}",
+                      catalogue.CALIBRATION_LABELS[r.calibration][0 if lang == "zh" else 1])
+    console.print(table)
+    rest = board[~board.modelled]
+    label = "尚未建模" if lang == "zh" else "not modelled yet"
+    console.print(f"{label} ({len(rest)}): " + ", ".join(rest.index))
+    spend = scoreboard.spending_summary(ds)
+    if len(spend):
+        console.print("spending 2016-2020, 亿元 (allocated / paid out, median): " + "; ".join(
+            f"{a} {r.allocated:.1f} / {r.used:.1f}" for a, r in spend.iterrows()))
+
+
+def print_comparison(a, b, lang: str) -> None:
+    cmp = scoreboard.compare(a, b)
+    na, nb = (a.attrs[f"scenario_name_{lang}"], b.attrs[f"scenario_name_{lang}"])
+    table = Table(title=f"{na} vs {nb}  ({a.attrs['runs']} runs, seed {a.attrs['seed']}, common random numbers)")
+    for col in ("target", "name", "year", "goal", f"median {na}", f"median {nb}", "difference",
+                f"P {na}", f"P {nb}", "ΔP", "note"):
+        table.add_column(col, justify="left" if col in ("target", "name", "note") else "right")
+    for tid, r in cmp[cmp.modelled].iterrows():
+        note = "met by trend" if r.met_by_trend else ""
+        table.add_row(tid, _name(r, lang), str(r.year), f"{r.comparator} {_fmt(r.value, r.unit)}",
+                      _fmt(r.median_base, r.unit), _fmt(r.median_other, r.unit),
+                      f"{r.median_diff:+,.1f}", f"{r.p_met_base:.2f}", f"{r.p_met_other:.2f}",
+                      f"{r.p_met_diff:+.2f}", note)
+    console.print(table)
+
+
+def cmd_run(args) -> int:
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix != ".nc":
+        raise ValueError(f"--out {out}: the results file must end in .nc")
+    sc, ds = _ensemble(args.scenario, args.runs, args.seed, args.end_year)
+    path = results.save(ds, out or RESULTS_DIR / f"{sc.id}.nc")
+    print_scoreboard(ds, args.lang)
+    console.print(f"wrote {path}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    _, a = _ensemble(args.base, args.runs, args.seed, args.end_year)
+    _, b = _ensemble(args.other, args.runs, args.seed, args.end_year)
+    print_comparison(a, b, args.lang)
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    for sid, sc in presets().items():
+        console.print(f"{sid:12s} {sc.name_zh} / {sc.name_en}: {sc.total():.1f} 亿元 extra over 2016-2020")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m model", description="Hubei Internet+ scenario model")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("--runs", type=int, default=200, help="ensemble size (default 200)")
+        sp.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        sp.add_argument("--end-year", type=int, default=2020, choices=list(END_YEARS))
+        sp.add_argument("--lang", choices=("zh", "en"), default="zh", help="names in the tables")
+
+    run = sub.add_parser("run", help="simulate one scenario, write netCDF, print the scoreboard")
+    run.add_argument("scenario", help="scenario TOML file or preset id")
+    run.add_argument("--out", help="results file (default results/<scenario id>.nc)")
+    common(run)
+    run.set_defaults(func=cmd_run)
+    cmp = sub.add_parser("compare", help="two scenarios side by side with the difference")
+    cmp.add_argument("base")
+    cmp.add_argument("other")
+    common(cmp)
+    cmp.set_defaults(func=cmd_compare)
+    sub.add_parser("scenarios", help="list the preset scenarios").set_defaults(func=cmd_scenarios)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    for name in ("runs",):
+        if getattr(args, name, 1) < 1:
+            err.print(f"error: --{name} must be a positive integer")
+            return 2
+    if getattr(args, "seed", 0) < 0:
+        err.print("error: --seed must be a non-negative integer")
+        return 2
+    try:
+        return args.func(args)
+    except (ScenarioError, ValueError, KeyError, OSError) as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
