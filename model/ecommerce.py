@@ -50,12 +50,13 @@ class ECommerce:
         key = (np.arange(R)[:, None] * N_PREF + f["pref"][None, :]) + (1 - np.exp(-tau))
         order = np.argsort(key.ravel())
         self.keys = key.ravel()[order]
-        firm = order % n
-        flat_size = f["size"][firm]
-        flat_w = w[firm]
-        self.cum_size = np.concatenate([[0.0], np.cumsum(flat_size)])
-        self.cum_w = np.concatenate([[0.0], np.cumsum(flat_w)])
-        self.block = np.concatenate([[0], np.cumsum(np.tile(f["per_pref"], R))])[:-1].reshape(R, N_PREF)
+        # prefix sums per run (so a run's numbers do not depend on the batch it is in)
+        firm = (order % n).reshape(R, n)
+        zero = np.zeros((R, 1))
+        self.cum_size = np.concatenate([zero, np.cumsum(f["size"][firm], axis=1)], 1)
+        self.cum_w = np.concatenate([zero, np.cumsum(w[firm], axis=1)], 1)
+        self.start = (np.arange(R) * n)[:, None]
+        self.block = self.start + np.concatenate([[0], np.cumsum(f["per_pref"])[:-1]])[None, :]
         self.per_pref = f["per_pref"]
         # start: the share adopting in 2010 are the first in each prefecture's ranking
         first = self.block + np.round(P["ecommerce_firm_share_2010"][:, None] * self.per_pref).astype(int)
@@ -66,6 +67,10 @@ class ECommerce:
         # villages: share of covered villages with a service point, per prefecture
         self.point_share = np.zeros((R, N_PREF))
         self.raw = np.zeros((R, len(m.years), 2))      # unscaled B2B and B2C volume
+
+    def _cum(self, cum: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """Prefix sum up to flat ranking positions ``pos`` (runs, k), per run."""
+        return np.take_along_axis(cum, pos - self.start, 1)
 
     def _adopters(self) -> np.ndarray:
         """Position (in the ranking) after the last adopter, per (run, prefecture)."""
@@ -81,7 +86,7 @@ class ECommerce:
         # firms
         share_adopted = (self.adopted - self.block) / self.per_pref[None, :]
         g = P["bass_p_firms_ecommerce"][:, None] + P["bass_q_firms_ecommerce"][:, None] * share_adopted
-        waiting = self.cum_w[self.block + self.per_pref[None, :]] - self.cum_w[self.adopted]
+        waiting = self._cum(self.cum_w, self.block + self.per_pref[None, :]) - self._cum(self.cum_w, self.adopted)
         expected = (g * waiting).sum(1) * dt * P["ecommerce_adoption_cost"]
         sub = np.minimum(P["ecommerce_subsidy_cap"], support / np.maximum(expected, 1e-9)) if support > 0 \
             else np.zeros(m.runs)
@@ -109,7 +114,7 @@ class ECommerce:
         m, P = self.m, self.m.params
         t = m.years[y] - 2015
         mac = m.macro
-        adopted_size = (self.cum_size[self.adopted] - self.cum_size[self.block]).sum(1)
+        adopted_size = (self._cum(self.cum_size, self.adopted) - self._cum(self.cum_size, self.block)).sum(1)
         b2b = adopted_size * mac.gdp_index_2015[:, y] * (1 + P["ecommerce_intensity_growth"]) ** t
         urban, rural = m.connectivity.subscribers(y)
         lam = P["offline_rural_factor"][:, None]

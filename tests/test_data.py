@@ -1,0 +1,93 @@
+"""The vendored data, the catalogue and the parameter table."""
+import numpy as np
+import pytest
+
+from model import catalogue, parameters
+from model.observations import ObservationError, hubei_observations, prefecture_rows, read_observations
+from model.prefectures import prefectures
+
+HEADER = "indicator,name_zh,unit,year,value,region,kind,reliability,source,source_title,note\n"
+GOOD = "gdp,地区生产总值,亿元,2015,30661.6,湖北省,level,A,https://example.org,t,n\n"
+
+
+def test_vendored_files_load():
+    assert len(hubei_observations()) == 331
+    assert len(prefecture_rows()) == 218
+
+
+@pytest.mark.parametrize("row, problem", [
+    ("gdp,地区生产总值,亿元,2015,abc,湖北省,level,A,s,t,n\n", "'abc' is not a number"),
+    ("gdp,地区生产总值,亿元,20x5,1,湖北省,level,A,s,t,n\n", "not a 4-digit year"),
+    ("gdp,地区生产总值,亿元,2015,1,湖北省,guess,A,s,t,n\n", "kind 'guess'"),
+    ("gdp,地区生产总值,亿元,2015,1,湖北省,level,Z,s,t,n\n", "reliability 'Z'"),
+    ("gdp,地区生产总值,亿元,2015,1,湖北省,level,A,,t,n\n", "source is empty"),
+    ("GDP,地区生产总值,亿元,2015,1,湖北省,level,A,s,t,n\n", "snake_case"),
+    ("gdp,地区生产总值,亿元,2015,1,湖北省,level\n", "expected 11 fields"),
+    ("gdp,地区生产总值,亿元,2015,inf,湖北省,level,A,s,t,n\n", "not finite"),
+])
+def test_malformed_csv_names_file_and_line(tmp_path, row, problem):
+    path = tmp_path / "obs.csv"
+    path.write_text(HEADER + GOOD + row, encoding="utf-8")
+    with pytest.raises(ObservationError) as exc:
+        read_observations(path)
+    assert f"{path}:3:" in str(exc.value) and problem in str(exc.value)
+
+
+def test_bad_header_and_empty_file(tmp_path):
+    path = tmp_path / "obs.csv"
+    path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(ObservationError, match=r"obs.csv:1: header must be"):
+        read_observations(path)
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(ObservationError, match="empty"):
+        read_observations(path)
+
+
+def test_catalogue_links_targets_areas_and_levers():
+    targets, areas = catalogue.targets(), catalogue.areas()
+    assert len(targets) == 29 and len(areas) == 16
+    assert set(targets.area) <= set(areas.index)
+    assert (areas["max"].astype(float) > areas["min"].astype(float)).all()
+    assert catalogue.modelled_targets() == ["ecommerce_volume", "smart_factories", "villages_broadband_share"]
+    assert sorted(catalogue.wired_areas()) == ["advanced_manufacturing", "ecommerce", "infrastructure"]
+
+
+def test_history_reads_ratios_and_bounds():
+    villages = catalogue.history("villages_broadband_share")
+    assert villages.year.tolist() == [2015]            # April 2016 count, read as end-2015
+    assert villages.value.iloc[0] == pytest.approx(100 * 24293 / 25295)
+    ecom = catalogue.history("ecommerce_volume")
+    assert ecom.set_index("year").kind[2014] == "lower_bound"
+    assert catalogue.history("smart_factories").empty
+
+
+def test_every_parameter_is_sourced_or_labelled():
+    for p in parameters.table().values():
+        assert p.status in parameters.STATUSES
+        assert p.status == "assumption" or p.source, f"{p.name} needs a source"
+        assert p.note, f"{p.name} needs a note"
+        if p.dist != "fixed":
+            assert p.low <= p.value <= p.high
+
+
+def test_parameter_draws_respect_ranges_and_pins():
+    gens = [np.random.default_rng(i) for i in range(200)]
+    drawn = parameters.draw(gens, pins={"bass_q_households": 0.4})
+    for name in parameters.uncertain():
+        p = parameters.table()[name]
+        if name != "bass_q_households":
+            assert drawn[name].min() >= p.low and drawn[name].max() <= p.high
+    assert (drawn["bass_q_households"] == 0.4).all()
+    unpinned = parameters.draw([np.random.default_rng(i) for i in range(200)])
+    assert np.array_equal(unpinned["bass_p_households"], drawn["bass_p_households"])   # pins shift nothing
+
+
+def test_prefecture_structure_fills_gaps_by_rule():
+    pref = prefectures()
+    assert len(pref) == 17
+    assert pref.villages.sum() == 25295
+    assert pref.population.sum() == pytest.approx(5851.5, abs=1)
+    urban = (pref.urbanisation * pref.population).sum() / pref.population.sum()
+    assert urban == pytest.approx(56.85, abs=0.01)
+    assert set(pref.villages_rule) == {"stated", "share of remainder by townships"}
+    assert (pref.mountain_share.between(0, 100)).all()
