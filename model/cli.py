@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import catalogue, results, scoreboard
+from . import catalogue, parameters, results, scoreboard
 from .engine import END_YEARS, resolve, simulate
 from .scenario import ScenarioError, presets
 
@@ -104,6 +104,23 @@ def cmd_scenarios(args) -> int:
     return 0
 
 
+def cmd_params(args) -> int:
+    print(PARAMETERS_HEADER + parameters.markdown_table())
+    return 0
+
+
+PARAMETERS_HEADER = """# Parameter table
+
+Generated from `model/data/parameters.csv` by `uv run python -m model params > docs/PARAMETERS.md`
+(a test fails if this file and the table drift apart). Status: **source** (a cited value),
+**derived** (arithmetic on cited values, shown in the note), **assumption** (our choice, with the
+reasoning), **anchored** (set so the model reproduces one observation). Parameters with a range
+are drawn per run (uniform or triangular with the value as mode) unless a scenario pins them.
+`priors.csv` rows are in `model/data/observed/priors.csv` with their URLs.
+
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m model", description="Hubei Internet+ scenario model")
     sub = p.add_subparsers(dest="command", required=True)
@@ -125,6 +142,7 @@ def parser() -> argparse.ArgumentParser:
     common(cmp)
     cmp.set_defaults(func=cmd_compare)
     sub.add_parser("scenarios", help="list the preset scenarios").set_defaults(func=cmd_scenarios)
+    sub.add_parser("params", help="print the parameter table as Markdown").set_defaults(func=cmd_params)
     return p
 
 

@@ -91,3 +91,12 @@ def test_prefecture_structure_fills_gaps_by_rule():
     assert urban == pytest.approx(56.85, abs=0.01)
     assert set(pref.villages_rule) == {"stated", "share of remainder by townships"}
     assert (pref.mountain_share.between(0, 100)).all()
+
+
+def test_parameter_docs_are_current():
+    from pathlib import Path
+
+    from model.cli import PARAMETERS_HEADER
+    doc = Path(__file__).resolve().parent.parent / "docs" / "PARAMETERS.md"
+    assert doc.read_text(encoding="utf-8").strip() == (PARAMETERS_HEADER + parameters.markdown_table()).strip(), \
+        "regenerate with: uv run python -m model params > docs/PARAMETERS.md"
