@@ -66,14 +66,20 @@ def scoreboard(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def compare(base: xr.Dataset, other: xr.Dataset) -> pd.DataFrame:
-    """Two scoreboards side by side with the difference (other - base)."""
+    """Two scoreboards side by side with the difference (other - base).
+
+    ``met_by_trend`` flags targets likely met (P >= 0.8) when ``base`` spends
+    no extra money, i.e. met without the plan's funding.
+    """
     a, b = scoreboard(base), scoreboard(other)
     out = a[["name_zh", "name_en", "year", "comparator", "value", "unit", "modelled"]].copy()
     for col in ("median", "p_met"):
         if col in a:
             out[f"{col}_base"], out[f"{col}_other"] = a[col], b[col]
             out[f"{col}_diff"] = b[col] - a[col]
-    out["met_by_trend"] = out.get("p_met_base", pd.Series(np.nan, index=out.index)) >= LIKELY
+    # "met by trend": likely met without any extra money (only when the base spends nothing)
+    no_money = float(base.spending_allocated.sum()) == 0
+    out["met_by_trend"] = no_money & (out["p_met_base"] >= LIKELY)
     return out
 
 
