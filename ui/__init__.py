@@ -1,0 +1,1 @@
+"""The app's user interface: bilingual text, levers, cached ensembles, tables and charts."""

@@ -1,0 +1,141 @@
+"""Plotly figures: fan charts of the headline indicators and the regional dot chart."""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import xarray as xr
+
+from model import catalogue, scoreboard
+from model.prefectures import prefectures
+from ui.text import COMPARATOR_SIGNS, Text
+
+COLOURS = {"baseline": "#8a8a8a", "scenario": "#c2410c", "history": "#111827", "target": "#1d4ed8"}
+BAND_FILL = {"baseline": "rgba(138,138,138,0.25)", "scenario": "rgba(194,65,12,0.22)"}
+FONT = "'Source Sans Pro', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', sans-serif"
+
+
+def _wrap(value, width: int = 60) -> str:
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return "<br>".join(textwrap.wrap(text, width)) or "—"
+
+
+def _number_format(text: Text, decimals: int) -> str:
+    return f"{',' if not text.zh else ''}.{decimals}f"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, text: Text, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}}, height=height, font={"family": FONT, "size": 12},
+        margin={"l": 10, "r": 10, "t": 45, "b": 10}, hovermode="closest", template="plotly_white",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
+        yaxis={"title": y_title, "tickformat": "~f" if text.zh else ",~f"},
+    )
+    return fig
+
+
+def _ensemble(fig: go.Figure, da: xr.DataArray, which: str, text: Text, fmt: str) -> None:
+    """Median line and 80 % band of one ensemble."""
+    b = scoreboard.bands(da).to_dataframe()
+    name = text(which)
+    fig.add_trace(go.Scatter(x=b.index, y=b.hi80, mode="lines", line={"width": 0}, hoverinfo="skip",
+                             legendgroup=which, showlegend=False))
+    fig.add_trace(go.Scatter(x=b.index, y=b.lo80, mode="lines", line={"width": 0}, fill="tonexty",
+                             fillcolor=BAND_FILL[which], hoverinfo="skip", legendgroup=which,
+                             name=f"{name} {text('band80')}"))
+    fig.add_trace(go.Scatter(
+        x=b.index, y=b["median"], mode="lines", name=f"{name} {text('median')}", legendgroup=which,
+        line={"color": COLOURS[which], "width": 2.5 if which == "scenario" else 2,
+              "dash": "solid" if which == "scenario" else "dash"},
+        customdata=np.stack([b.lo80, b.hi80], axis=1),
+        hovertemplate=(f"{name}<br>%{{x}}: %{{y:{fmt}}}<br>{text('band80')}: "
+                       f"%{{customdata[0]:{fmt}}}–%{{customdata[1]:{fmt}}}<extra></extra>")))
+
+
+def _history(fig: go.Figure, hist: pd.DataFrame, text: Text, fmt: str) -> None:
+    """Observed points; lower bounds as upward triangles."""
+    for kind, symbol in (("level", "circle"), ("lower_bound", "triangle-up")):
+        rows = hist[hist.kind == kind]
+        if rows.empty:
+            continue
+        custom = np.stack([[text(f"reliability_{r}") for r in rows.reliability],
+                           [_wrap(s, 70) for s in rows.source], [_wrap(n) for n in rows.note]], axis=1)
+        fig.add_trace(go.Scatter(
+            x=rows.year, y=rows.value, mode="markers", name=text(f"history_{kind}"),
+            marker={"symbol": symbol, "size": 11, "color": COLOURS["history"],
+                    "line": {"width": 1, "color": "white"}},
+            customdata=custom,
+            hovertemplate=(f"{text('hover_year')}: %{{x}}<br>{text('hover_value')}: %{{y:{fmt}}}<br>"
+                           f"{text('hover_reliability')}: %{{customdata[0]}}<br>"
+                           f"{text('hover_source')}: %{{customdata[1]}}<br>"
+                           f"{text('hover_note')}: %{{customdata[2]}}<extra></extra>")))
+
+
+def _target(fig: go.Figure, target_id: str, indicator: str, text: Text) -> None:
+    """The target as a star at its year and value, with a short dotted level line."""
+    t = catalogue.targets().loc[target_id]
+    year, value = int(t.target_year), float(t.target_value)
+    goal = text.goal(t.comparator, value, t.unit, indicator)
+    fig.add_trace(go.Scatter(
+        x=[year - 0.4, year + 0.4], y=[value, value], mode="lines", hoverinfo="skip", showlegend=False,
+        line={"color": COLOURS["target"], "width": 1.5, "dash": "dot"}))
+    fig.add_trace(go.Scatter(
+        x=[year], y=[value], mode="markers", name=f"{text('target')} {year}: {goal}",
+        marker={"symbol": "star", "size": 16, "color": COLOURS["target"], "line": {"width": 1, "color": "white"}},
+        hovertemplate=f"{text('target')} ({year}): {goal}<extra></extra>"))
+
+
+def indicator_chart(indicator: str, base: xr.Dataset, current: xr.Dataset, text: Text) -> go.Figure:
+    """Fan chart of one indicator: history, baseline and current ensembles, target."""
+    row = catalogue.indicators().loc[indicator]
+    fmt = _number_format(text, int(row.decimals))
+    unit = text.unit(row.unit, indicator)
+    fig = go.Figure()
+    _ensemble(fig, base[indicator], "baseline", text, fmt)
+    _ensemble(fig, current[indicator], "scenario", text, fmt)
+    hist = catalogue.history(indicator)
+    if hist.empty:
+        fig.add_annotation(text=text("no_history"), xref="paper", yref="paper", x=0.02, y=0.98,
+                           showarrow=False, xanchor="left", yanchor="top", font={"size": 13, "color": "#b91c1c"},
+                           bgcolor="rgba(254,242,242,0.9)", bordercolor="#b91c1c", borderwidth=1)
+    else:
+        _history(fig, hist, text, fmt)
+    if row.target:
+        _target(fig, row.target, indicator, text)
+    years = current.year.values
+    fig.update_xaxes(range=[years.min() - 0.5, years.max() + 0.5], dtick=2)
+    return _layout(fig, f"{text.name(row)}（{unit}）" if text.zh else f"{text.name(row)} ({unit})", unit, text)
+
+
+def regional_chart(indicator: str, base: xr.Dataset, current: xr.Dataset, year: int, text: Text) -> go.Figure:
+    """Per-prefecture medians for one year: baseline and current, with the current 80 % band."""
+    var = f"{indicator}_by_region"
+    row = catalogue.indicators().loc[indicator]
+    fmt = _number_format(text, int(row.decimals))
+    b = scoreboard.bands(base[var].sel(year=year)).to_dataframe()
+    c = scoreboard.bands(current[var].sel(year=year)).to_dataframe()
+    names = prefectures().set_index("name_zh").name_en
+    order = c["median"].sort_values().index
+    labels = [r if text.zh else names.get(r, r) for r in order]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=b.loc[order, "median"], y=labels, mode="markers", name=text("baseline"),
+                             marker={"color": COLOURS["baseline"], "size": 9, "symbol": "diamond"},
+                             hovertemplate=f"%{{y}} {text('baseline')}: %{{x:{fmt}}}<extra></extra>"))
+    c = c.loc[order]
+    fig.add_trace(go.Scatter(
+        x=c["median"], y=labels, mode="markers", name=text("scenario"),
+        marker={"color": COLOURS["scenario"], "size": 10},
+        error_x={"type": "data", "symmetric": False, "array": c.hi80 - c["median"],
+                 "arrayminus": c["median"] - c.lo80, "color": COLOURS["scenario"], "thickness": 1.2},
+        hovertemplate=f"%{{y}} {text('scenario')}: %{{x:{fmt}}}<extra></extra>"))
+    target = catalogue.targets().loc[row.target] if row.target else None
+    if target is not None and int(target.target_year) == year:
+        sign = COMPARATOR_SIGNS.get(target.comparator, target.comparator)
+        fig.add_vline(x=float(target.target_value), line={"color": COLOURS["target"], "dash": "dot"},
+                      annotation_text=f"{text('target')} {sign} {text.number(target.target_value)}",
+                      annotation_position="top")
+    fig = _layout(fig, "", "", text, height=520)
+    return fig.update_layout(margin={"t": 20}, yaxis={"tickformat": ""}).update_xaxes(
+        title=text.unit(row.unit, indicator), tickformat="~f" if text.zh else ",~f")
