@@ -27,6 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .parameters import scalar
 from .prefectures import prefectures
 
 STRUCTURE_SEED = 20151225   # fixed seed of the synthetic village population (plan date)
@@ -69,7 +70,7 @@ class Connectivity:
         P = model.params
         R, Y = model.runs, len(model.years)
         pref = prefectures()
-        v = village_structure(float(P["village_household_spread"][0]))
+        v = village_structure(scalar(P, "village_household_spread"))
         self.n = n = len(v["pref"])
         self.villages_per_pref = np.bincount(v["pref"], minlength=N_PREF)
 
@@ -89,7 +90,7 @@ class Connectivity:
 
         # village costs (万元): a per-run multiplier for each (prefecture, terrain,
         # poverty) class times a lognormal draw per village; ranked per household
-        sig = float(P["village_cost_sigma"][0])
+        sig = scalar(P, "village_cost_sigma")
         cls = v["pref"] * 4 + 2 * v["mountain"] + v["poverty"]
         i2015 = model.year_index(2015)
         terrain = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])          # (mountain, poverty) per class

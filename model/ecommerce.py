@@ -30,6 +30,7 @@ import numpy as np
 
 from .connectivity import N_PREF
 from .manufacturing import firm_structure
+from .parameters import scalar
 
 
 class ECommerce:
@@ -41,9 +42,9 @@ class ECommerce:
         self.m = m = model
         P = m.params
         R = m.runs
-        f = firm_structure(int(P["firms_total"][0]), float(P["firm_size_sigma"][0]))
+        f = firm_structure(int(scalar(P, "firms_total")), scalar(P, "firm_size_sigma"))
         n = len(f["pref"])
-        w = f["size"] ** P["firm_size_elasticity"][0]
+        w = f["size"] ** scalar(P, "firm_size_elasticity")
         rng = m.streams("ecommerce")
         # firms: clocks in units of cumulative hazard, ranked within prefecture
         tau = np.stack([g.standard_exponential(n, dtype=np.float32) for g in rng]) / w[None, :]
@@ -82,7 +83,7 @@ class ECommerce:
         m, P = self.m, self.m.params
         dt = m.dt
         budget = m.budget(self.lever, s)
-        support = budget * P["ecommerce_support_share"][0]
+        support = budget * scalar(P, "ecommerce_support_share")
         # firms
         share_adopted = (self.adopted - self.block) / self.per_pref[None, :]
         g = P["bass_p_firms_ecommerce"][:, None] + P["bass_q_firms_ecommerce"][:, None] * share_adopted
@@ -97,16 +98,16 @@ class ECommerce:
         spent = np.minimum(sub * P["ecommerce_adoption_cost"] * new, support)
         # service points: platform-led spread from the start year, then provincial purchases
         sp = self.point_share
-        if m.years[y] - 1 + (quarter + 1) / 4 > P["service_point_start"][0]:
+        if m.years[y] - 1 + (quarter + 1) / 4 > scalar(P, "service_point_start"):
             sp += (P["bass_p_service_points"][:, None] + P["bass_q_service_points"][:, None] * sp) * (1 - sp) * dt
         covered = m.connectivity.covered_count
         without = covered * (1 - sp)
         if budget > support:
-            wanted = (budget - support) / P["service_point_cost"][0]          # points per run
+            wanted = (budget - support) / scalar(P, "service_point_cost")          # points per run
             placed = np.minimum(wanted, without.sum(1))
             sp += placed[:, None] * without / np.maximum(without.sum(1, keepdims=True), 1e-12) \
                 / np.maximum(covered, 1)
-            spent = spent + placed * P["service_point_cost"][0]
+            spent = spent + placed * scalar(P, "service_point_cost")
         np.clip(sp, 0, 1, out=sp)
         m.record_spend(self.lever, spent)
 

@@ -103,7 +103,7 @@ class Province(mesa.Model):
 
     def price_index(self, year: int) -> float:
         """Fixed-broadband price index (2015 = 1): 1 up to 2015, the 2016 level after."""
-        return 1.0 if year <= 2015 else float(self.params["price_index_2016"][0])
+        return 1.0 if year <= 2015 else parameters.scalar(self.params, "price_index_2016")
 
     def budget(self, area: str, s: int) -> float:
         """Extra provincial money for an area in step ``s``, 万元."""

@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from .observations import best_value
+from .parameters import scalar
 
 GDP_VINTAGE = "RenJiyi163"          # latest NBS vintage (reliability A)
 LAST_DATA_YEAR = 2017
@@ -60,12 +61,13 @@ class Macro:
         self.population = np.where(future, pop_hist[LAST_DATA_YEAR] * (1 + rate) ** (years - LAST_DATA_YEAR),
                                    _interp(pop_hist, np.minimum(years, LAST_DATA_YEAR)))
         # urbanisation, %: 2010 from the census report, 2015-2017 data, then a per-run pace
-        urb_hist = {2010: float(params["urbanisation_2010"][0]), **_urbanisation_history()}
+        urb_hist = {2010: scalar(params, "urbanisation_2010"), **_urbanisation_history()}
         base = _interp(urb_hist, np.minimum(years, LAST_DATA_YEAR))
         self.urbanisation = np.minimum(
             base[None, :] + params["urbanisation_pace"][:, None] * np.maximum(years - LAST_DATA_YEAR, 0), 95.0)
         # persons per household
-        self.household_size = params["household_size_2010"][0] + params["household_size_trend"][0] * (years - 2010)
+        self.household_size = (scalar(params, "household_size_2010")
+                               + scalar(params, "household_size_trend") * (years - 2010))
         # income index: GDP per capita relative to 2015
         gdppc = self.gdp / self.population[None, :]
         i2015 = int(np.nonzero(years == 2015)[0][0])

@@ -12,7 +12,8 @@ Upgrades
     can pay of the expected upgrade investment, capped at 20 %; money the cap
     cannot absorb is not spent.  Each firm carries exponential clocks (one per
     upgrade, drawn at the start), so a run's randomness does not depend on the
-    scenario (common random numbers) and more money never delays an upgrade.
+    scenario (common random numbers): more money in a quarter raises that
+    quarter's hazards, and only through them can a firm's upgrade move.
 Designation
     From 2016, each year the province names up to ``demo_capacity`` landmark
     demonstration factories among level-4 firms not yet named, ranked by
@@ -27,6 +28,7 @@ import numpy as np
 from scipy.stats import norm
 
 from .connectivity import N_PREF, STRUCTURE_SEED
+from .parameters import scalar
 from .prefectures import prefectures
 
 LEVELS = 5
@@ -89,17 +91,17 @@ class Manufacturing:
         self.m = m = model
         P = m.params
         R = m.runs
-        f = firm_structure(int(P["firms_total"][0]), float(P["firm_size_sigma"][0]))
+        f = firm_structure(int(scalar(P, "firms_total")), scalar(P, "firm_size_sigma"))
         self.n = n = len(f["pref"])
         self.pref = f["pref"]
         self.per_pref = f["per_pref"]
-        self.w = f["size"] ** P["firm_size_elasticity"][0]
+        self.w = f["size"] ** scalar(P, "firm_size_elasticity")
         self.rate = np.stack([P[f"upgrade_rate_L{i}"] for i in range(LEVELS - 1)]
                              + [np.zeros(R)], axis=1)                      # (R, 5)
-        self.cost = np.array([P[f"upgrade_cost_L{i}"][0] for i in range(LEVELS - 1)] + [0.0])
+        self.cost = np.array([scalar(P, f"upgrade_cost_L{i}") for i in range(LEVELS - 1)] + [0.0])
 
         rng = m.streams("manufacturing")
-        shares = np.array([P[f"maturity_share_L{i}"][0] for i in range(LEVELS)])
+        shares = np.array([scalar(P, f"maturity_share_L{i}") for i in range(LEVELS)])
         bounds = np.round(np.cumsum(shares) / shares.sum() * n).astype(int)
         base_levels = np.searchsorted(bounds, np.arange(n), side="right").astype(np.int64)
         self.level = np.stack([g.permutation(base_levels) for g in rng])          # (R, n)
@@ -143,7 +145,7 @@ class Manufacturing:
         _upgrade(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
                  self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims)
         m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
-        if quarter == 3 and m.years[y] >= P["demo_start"][0]:
+        if quarter == 3 and m.years[y] >= scalar(P, "demo_start"):
             self._designate(P["demo_capacity"])
 
     def _designate(self, capacity: np.ndarray) -> None:

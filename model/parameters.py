@@ -105,6 +105,19 @@ def draw(streams: list[np.random.Generator], pins: dict[str, float] | None = Non
     return values
 
 
+def scalar(values: dict[str, np.ndarray], name: str) -> float:
+    """A parameter read once per batch (it shapes a synthetic population or a schedule).
+
+    Raises if a per-run override gave it different values in one batch, rather
+    than silently using the first.
+    """
+    arr = np.asarray(values[name])
+    if arr.size and not np.all(arr == arr.flat[0]):
+        raise ValueError(f"params: {name} must have one value for all runs (it shapes the agent "
+                         f"population or a schedule); got {np.unique(arr)[:5]}")
+    return float(arr.flat[0])
+
+
 def markdown_table() -> str:
     """The parameter table as Markdown (for docs/PARAMETERS.md)."""
     lines = ["| parameter | module | value | unit | range | status | source | note |",

@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -178,9 +179,17 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def presets() -> dict[str, Scenario]:
-    """The scenario files shipped in ``scenarios/``, by id."""
+    """The scenario files shipped in ``scenarios/``, by id (re-read when a file changes)."""
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(SCENARIO_DIR.glob("*.toml")))
+    return dict(_presets(stamp))
+
+
+@lru_cache(maxsize=4)
+def _presets(stamp: tuple) -> tuple:
     found = {}
-    for path in sorted(SCENARIO_DIR.glob("*.toml")):
-        sc = load(path)
+    for name, _ in stamp:
+        sc = load(SCENARIO_DIR / name)
+        if sc.id in found:
+            raise ScenarioError(f"{SCENARIO_DIR / name}: id {sc.id!r} is used by two preset files")
         found[sc.id] = sc
-    return found
+    return tuple(found.items())

@@ -94,6 +94,8 @@ def test_params_override_and_bad_inputs():
         simulate("baseline", runs=2, params={"warp": 1.0})
     with pytest.raises(ValueError, match="one value per run"):
         simulate("baseline", runs=2, params={"bass_q_households": [0.3, 0.4, 0.5]})
+    with pytest.raises(ValueError, match="firms_total must have one value for all runs"):
+        simulate("baseline", runs=2, params={"firms_total": [16000, 8000]})
     with pytest.raises(ValueError, match="runs must be a positive integer"):
         simulate("baseline", runs=0)
     with pytest.raises(ValueError, match="end_year"):
