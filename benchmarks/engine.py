@@ -16,10 +16,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from model import parameters, reference  # noqa: E402
-from model.connectivity import N_PREF, Connectivity, village_structure  # noqa: E402
+from model.connectivity import Connectivity  # noqa: E402
 from model.ecommerce import ECommerce  # noqa: E402
 from model.engine import STEPS_PER_YEAR, resolve, simulate  # noqa: E402
-from model.manufacturing import Manufacturing, firm_structure  # noqa: E402
+from model.manufacturing import Manufacturing  # noqa: E402
+from model.population import N_PREF, firm_structure, village_structure  # noqa: E402
 
 SCENARIO, START, END = "plan", 2010, 2020
 STEPS = (END - START) * STEPS_PER_YEAR

@@ -23,42 +23,11 @@ Subscriptions
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from .parameters import scalar
-from .prefectures import prefectures
-
-STRUCTURE_SEED = 20151225   # fixed seed of the synthetic village population (plan date)
-N_PREF = 17
-
-
-@lru_cache(maxsize=None)
-def village_structure(spread: float = 0.4) -> dict[str, np.ndarray]:
-    """The synthetic village population, identical in every run.
-
-    Within each prefecture the first villages (by index) lie in poverty
-    counties, and mountain villages are assigned to poverty-county villages
-    first.  ``share`` is the village's share of its prefecture's rural
-    households (lognormal spread, mean-preserving).
-    """
-    pref = prefectures()
-    rng = np.random.default_rng(STRUCTURE_SEED)
-    pref_idx, poverty, mountain, share = [], [], [], []
-    for i, row in pref.iterrows():
-        n = int(row.villages)
-        idx = np.arange(n)
-        pref_idx.append(np.full(n, i, dtype=np.int16))
-        poverty.append(idx < round(row.poverty_share * n))
-        mountain.append(idx < round(row.mountain_share / 100 * n))
-        q = (np.arange(n) + 0.5) / n
-        from scipy.stats import norm
-        w = np.exp(spread * norm.ppf(q) - spread**2 / 2)
-        share.append(rng.permutation(w) / w.sum())
-    return {"pref": np.concatenate(pref_idx), "poverty": np.concatenate(poverty),
-            "mountain": np.concatenate(mountain), "share": np.concatenate(share)}
-
+from .population import N_PREF, prefecture_arrays, village_structure
+from .prefectures import URBANISATION_PROVINCE_2015
 
 class Connectivity:
     """Village rollout and household subscriptions for a batch of runs."""
@@ -68,8 +37,9 @@ class Connectivity:
     def __init__(self, model):
         self.m = model
         P = model.params
-        R, Y = model.runs, len(model.years)
-        pref = prefectures()
+        R = model.runs
+        pref = prefecture_arrays()
+        self.rows = np.arange(R)[:, None]
         v = village_structure(scalar(P, "village_household_spread"))
         self.n = n = len(v["pref"])
         self.villages_per_pref = np.bincount(v["pref"], minlength=N_PREF)
@@ -77,16 +47,14 @@ class Connectivity:
         # households per prefecture (万户), shape (runs, years, 17): prefectures
         # keep their 2015 population shares and move with the province's urbanisation
         mac = model.macro
-        urb_p = pref.urbanisation.to_numpy()[None, None, :] + (
-            mac.urbanisation[:, :, None] - 56.85)
+        urb_p = pref["urbanisation"][None, None, :] + (mac.urbanisation[:, :, None] - URBANISATION_PROVINCE_2015)
         urb_p = np.clip(urb_p, 5, 95) / 100
-        pop_p = (pref.population.to_numpy() / pref.population.sum())[None, None, :] * \
-            mac.population[None, :, None]
+        pop_p = (pref["population"] / pref["population"].sum())[None, None, :] * mac.population[None, :, None]
         total = pop_p / mac.household_size[None, :, None]
         self.urban_hh = total * urb_p
         self.rural_hh = total * (1 - urb_p)
-        self.rel_income = (pref.gdp_per_capita / (pref.gdp_per_capita * pref.population).sum()
-                           * pref.population.sum()).to_numpy()
+        self.rural_quarterly = self.rural_hh.transpose(0, 2, 1)          # (R, 17, years)
+        self.rel_income = pref["rel_income"]
 
         # village costs (万元): a per-run multiplier for each (prefecture, terrain,
         # poverty) class times a lognormal draw per village; ranked per household
@@ -102,20 +70,21 @@ class Connectivity:
         per_hh *= sig
         per_hh -= sig**2 / 2
         np.exp(per_hh, out=per_hh)
-        per_hh *= np.take_along_axis(table.reshape(R, -1), np.broadcast_to(cls, (R, n)), 1)
+        per_hh *= table.reshape(R, -1)[:, cls]
         per_hh /= v["share"]                                        # 万元 per 万户 of 2015 households
         # rank villages by cost per household; only the part beyond the smallest
         # initial coverage needs an order (the head is covered from the start),
         # so ranked arrays hold the tail, positions counted from ``self.head``
         self.k = np.round(P["village_coverage_2010"] * n).astype(np.int64)
         self.head = head = int(self.k.min()) - 1
+        rows = self.rows
         part = np.argpartition(per_hh, head, axis=1)[:, head:]
-        tail = np.take_along_axis(per_hh, part, 1)
+        tail = per_hh[rows, part]
         order = np.argsort(tail, axis=1)
-        self.order = np.take_along_axis(part, order, 1)          # village index by rank (tail)
-        self.per_hh = np.take_along_axis(tail, order, 1)
-        self.pref_sorted = v["pref"][self.order]
-        self.share_sorted = v["share"][self.order]
+        ranked = part[rows, order]                               # village index by rank (tail)
+        self.per_hh = tail[rows, order]
+        self.pref_sorted = v["pref"][ranked]
+        self.share_sorted = v["share"][ranked]
 
         # the anchored frontier: the costliest village covered at the start
         self.theta0 = self.per_hh[np.arange(R), self.k - 1 - head]
@@ -150,9 +119,9 @@ class Connectivity:
         pos = k_old[:, None] - self.head + np.arange(width)[None, :]
         ok = pos < (k_new - self.head)[:, None]
         pos = np.minimum(pos, self.per_hh.shape[1] - 1)
-        pref = np.take_along_axis(self.pref_sorted, pos, 1)
-        share = np.take_along_axis(self.share_sorted, pos, 1) * ok
-        flat = (np.arange(R)[:, None] * N_PREF + pref).ravel()
+        pref = self.pref_sorted[self.rows, pos]
+        share = self.share_sorted[self.rows, pos] * ok
+        flat = (self.rows * N_PREF + pref).ravel()
         self.cohort_share[:, :, c] += np.bincount(flat, share.ravel(), R * N_PREF).reshape(R, N_PREF)
         self.covered_count += np.bincount(flat, ok.ravel(), R * N_PREF).reshape(R, N_PREF)
 
@@ -168,7 +137,7 @@ class Connectivity:
 
     def rural_take_up(self) -> np.ndarray:
         """Subscribers per covered rural household, province-wide, (runs,)."""
-        w = self.cohort_share * self.rural_hh[:, :1, :].transpose(0, 2, 1)
+        w = self.cohort_share * self.rural_quarterly[:, :, :1]
         return (self.F * w).sum((1, 2)) / w.sum((1, 2))
 
     # -- dynamics --------------------------------------------------------------
@@ -193,14 +162,13 @@ class Connectivity:
             pos = k_op[:, None] + np.arange(self.window)[None, :]
             valid = (pos < self.n) & (pos < (k_old + self.capacity)[:, None])
             pos = np.minimum(pos, self.n - 1) - self.head
-            rural_now = m.macro.quarterly(self.rural_hh.transpose(0, 2, 1), y, quarter)   # (R, 17)
-            hh = (np.take_along_axis(self.share_sorted, pos, 1)
-                  * np.take_along_axis(rural_now, np.take_along_axis(self.pref_sorted, pos, 1), 1))
-            gap = (decline * (1 - central))[:, None] * hh * np.maximum(
-                np.take_along_axis(self.per_hh, pos, 1) - theta[:, None], 0)
+            rows = self.rows
+            rural_now = m.macro.quarterly(self.rural_quarterly, y, quarter)   # (R, 17)
+            hh = self.share_sorted[rows, pos] * rural_now[rows, self.pref_sorted[rows, pos]]
+            gap = (decline * (1 - central))[:, None] * hh * np.maximum(self.per_hh[rows, pos] - theta[:, None], 0)
             cum = np.cumsum(np.where(valid, gap, np.inf), axis=1)
             funded = (cum <= budget).sum(1)
-            spent = np.where(funded > 0, np.take_along_axis(cum, np.maximum(funded - 1, 0)[:, None], 1)[:, 0], 0)
+            spent = np.where(funded > 0, cum[rows[:, 0], np.maximum(funded - 1, 0)], 0)
             k_new = k_op + funded
         else:
             k_new = k_op

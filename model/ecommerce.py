@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .connectivity import N_PREF
-from .manufacturing import firm_structure
 from .parameters import scalar
+from .population import N_PREF, firm_structure
 
 
 class ECommerce:
@@ -57,6 +56,10 @@ class ECommerce:
         self.cum_size = np.concatenate([zero, np.cumsum(f["size"][firm], axis=1)], 1)
         self.cum_w = np.concatenate([zero, np.cumsum(w[firm], axis=1)], 1)
         self.start = (np.arange(R) * n)[:, None]
+        self.rows = np.arange(R)[:, None]
+        self.support_share = scalar(P, "ecommerce_support_share")
+        self.point_start = scalar(P, "service_point_start")
+        self.point_cost = scalar(P, "service_point_cost")
         self.block = self.start + np.concatenate([[0], np.cumsum(f["per_pref"])[:-1]])[None, :]
         self.per_pref = f["per_pref"]
         # start: the share adopting in 2010 are the first in each prefecture's ranking
@@ -71,7 +74,7 @@ class ECommerce:
 
     def _cum(self, cum: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """Prefix sum up to flat ranking positions ``pos`` (runs, k), per run."""
-        return np.take_along_axis(cum, pos - self.start, 1)
+        return cum[self.rows, pos - self.start]
 
     def _adopters(self) -> np.ndarray:
         """Position (in the ranking) after the last adopter, per (run, prefecture)."""
@@ -83,7 +86,7 @@ class ECommerce:
         m, P = self.m, self.m.params
         dt = m.dt
         budget = m.budget(self.lever, s)
-        support = budget * scalar(P, "ecommerce_support_share")
+        support = budget * self.support_share
         # firms
         share_adopted = (self.adopted - self.block) / self.per_pref[None, :]
         g = P["bass_p_firms_ecommerce"][:, None] + P["bass_q_firms_ecommerce"][:, None] * share_adopted
@@ -98,16 +101,16 @@ class ECommerce:
         spent = np.minimum(sub * P["ecommerce_adoption_cost"] * new, support)
         # service points: platform-led spread from the start year, then provincial purchases
         sp = self.point_share
-        if m.years[y] - 1 + (quarter + 1) / 4 > scalar(P, "service_point_start"):
+        if m.years[y] - 1 + (quarter + 1) / 4 > self.point_start:
             sp += (P["bass_p_service_points"][:, None] + P["bass_q_service_points"][:, None] * sp) * (1 - sp) * dt
         covered = m.connectivity.covered_count
         without = covered * (1 - sp)
         if budget > support:
-            wanted = (budget - support) / scalar(P, "service_point_cost")          # points per run
+            wanted = (budget - support) / self.point_cost          # points per run
             placed = np.minimum(wanted, without.sum(1))
             sp += placed[:, None] * without / np.maximum(without.sum(1, keepdims=True), 1e-12) \
                 / np.maximum(covered, 1)
-            spent = spent + placed * scalar(P, "service_point_cost")
+            spent = spent + placed * self.point_cost
         np.clip(sp, 0, 1, out=sp)
         m.record_spend(self.lever, spent)
 

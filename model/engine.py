@@ -20,11 +20,11 @@ import numpy as np
 import xarray as xr
 
 from . import catalogue, parameters, results
-from .connectivity import N_PREF, Connectivity
+from .connectivity import Connectivity
 from .ecommerce import ECommerce
 from .macro import Macro
 from .manufacturing import Manufacturing
-from .prefectures import prefectures
+from .population import N_PREF, prefecture_arrays
 from .scenario import Scenario, ScenarioError, load, presets
 
 START_YEAR = 2010
@@ -83,8 +83,8 @@ class Province(mesa.Model):
         self.allocated = scenario.spending(self.years, self.areas)
         self.spent = np.zeros((self.runs, len(self.years), len(self.areas)))
         self.s = 0
-        for i, row in prefectures().iterrows():
-            Prefecture(self, i, row.name_zh, row.name_en)
+        for i, (zh, en) in enumerate(prefecture_arrays()["names"]):
+            Prefecture(self, i, zh, en)
         self.macro = Macro(self.years, params, self.streams("macro"))
         self.connectivity = Connectivity(self)
         self.manufacturing = Manufacturing(self)

@@ -21,35 +21,13 @@ Designation
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numba
 import numpy as np
-from scipy.stats import norm
 
-from .connectivity import N_PREF, STRUCTURE_SEED
 from .parameters import scalar
-from .prefectures import prefectures
+from .population import N_PREF, firm_structure
 
 LEVELS = 5
-
-
-@lru_cache(maxsize=None)
-def firm_structure(n_firms: int = 16000, sigma: float = 1.0) -> dict[str, np.ndarray]:
-    """The synthetic firm population, identical in every run.
-
-    Firms are shared among prefectures in proportion to GDP (population x GDP
-    per capita); sizes are lognormal quantiles (mean 1) in a fixed order.
-    """
-    pref = prefectures()
-    gdp = (pref.population * pref.gdp_per_capita).to_numpy()
-    counts = np.floor(n_firms * gdp / gdp.sum()).astype(int)
-    counts[np.argsort(-(n_firms * gdp / gdp.sum() - counts))[: n_firms - counts.sum()]] += 1
-    rng = np.random.default_rng(STRUCTURE_SEED + 1)
-    q = (np.arange(n_firms) + 0.5) / n_firms
-    size = rng.permutation(np.exp(sigma * norm.ppf(q) - sigma**2 / 2))
-    return {"pref": np.repeat(np.arange(N_PREF), counts).astype(np.int64), "size": size,
-            "per_pref": counts}
 
 
 @numba.njit(cache=True)
@@ -98,6 +76,7 @@ class Manufacturing:
         self.w = f["size"] ** scalar(P, "firm_size_elasticity")
         self.rate = np.stack([P[f"upgrade_rate_L{i}"] for i in range(LEVELS - 1)]
                              + [np.zeros(R)], axis=1)                      # (R, 5)
+        self.demo_start = scalar(P, "demo_start")
         self.cost = np.array([scalar(P, f"upgrade_cost_L{i}") for i in range(LEVELS - 1)] + [0.0])
 
         rng = m.streams("manufacturing")
@@ -145,7 +124,7 @@ class Manufacturing:
         _upgrade(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
                  self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims)
         m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
-        if quarter == 3 and m.years[y] >= scalar(P, "demo_start"):
+        if quarter == 3 and m.years[y] >= self.demo_start:
             self._designate(P["demo_capacity"])
 
     def _designate(self, capacity: np.ndarray) -> None:

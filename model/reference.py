@@ -27,7 +27,8 @@ import mesa
 import numpy as np
 
 from . import parameters
-from .manufacturing import LEVELS, firm_structure
+from .manufacturing import LEVELS
+from .population import firm_structure
 from .scenario import Scenario
 
 START_YEAR = 2010
