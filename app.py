@@ -39,8 +39,8 @@ def funding(text: Text) -> dict[str, float]:
         values[lever.area] = lever.clamp(value)
     total, plan = levers.total(values), levers.plan_total()
     diff = ("+" if total >= plan else "") + text.number(total - plan, 1)
-    side.metric(text("total_budget"), text.number(total, 1), delta=text("vs_plan", diff=diff),
-                delta_color="off")
+    side.metric(text("total_budget"), text.number(total, 1), delta_color="off",
+                delta=text("vs_plan", diff=diff) if abs(total - plan) >= 0.05 else None)
     side.caption(text("total_budget_plan", value=text.number(plan, 1)))
     side.warning(text("assumption_box"))
     return values

@@ -87,7 +87,7 @@ def test_language_switch_to_english_keeps_the_levers(monkeypatch):
     at.slider(key="lever_advanced_manufacturing").set_value(20.0).run()
     at.radio(key="lang").set_value("en").run()
     no_errors(at)
-    assert at.title[0].value.startswith('Hubei "Internet+"')
+    assert at.title[0].value.startswith("Hubei “Internet+”")
     assert at.slider(key="lever_advanced_manufacturing").value == 20.0
     assert at.slider(key="lever_ecommerce").label == "e-commerce (100 mn yuan/yr)"
     columns = list(at.table[0].value.columns)

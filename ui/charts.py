@@ -30,6 +30,7 @@ def _layout(fig: go.Figure, title: str, y_title: str, text: Text, height: int = 
     fig.update_layout(
         title={"text": title, "font": {"size": 15}}, height=height, font={"family": FONT, "size": 12},
         margin={"l": 10, "r": 10, "t": 45, "b": 10}, hovermode="closest", template="plotly_white",
+        hoverlabel={"bgcolor": "white", "font": {"color": "#111827", "family": FONT}, "align": "left"},
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
         yaxis={"title": y_title, "tickformat": "~f" if text.zh else ",~f"},
     )
