@@ -142,4 +142,7 @@ def main() -> None:
                     vintage=attrs.get("data_vintage")))
 
 
-main()
+try:
+    main()
+except Exception as exc:  # e.g. a malformed data file: say what and where, keep the server up
+    st.error(f"应用无法显示 / The app cannot be shown — {type(exc).__name__}: {exc}")

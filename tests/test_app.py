@@ -124,6 +124,27 @@ def test_default_ensemble_is_50_runs_and_bad_settings_do_not_crash(monkeypatch):
     assert any(c.value.startswith("运行 50 次") for c in at.caption)
 
 
+def test_a_failing_model_or_bad_data_file_gives_a_message_not_a_crash(monkeypatch):
+    import model
+
+    def broken_model(*args, **kwargs):
+        raise ValueError("parameters.csv:7: value 'x' is not a number")
+
+    def broken_levers():
+        raise ValueError("levers.csv: bad max")
+
+    monkeypatch.setattr(model, "simulate", broken_model)
+    at = start(monkeypatch, runs="11")                  # a run count no other test has cached
+    assert not at.exception
+    assert "parameters.csv:7" in at.error[0].value and "模拟失败" in at.error[0].value
+    assert at.sidebar.slider                            # the levers stay usable
+
+    monkeypatch.setattr(levers, "levers", broken_levers)
+    at = start(monkeypatch)
+    assert not at.exception
+    assert "levers.csv: bad max" in at.error[0].value
+
+
 def test_labels_cover_both_languages_and_format_numbers():
     data = labels()
     assert set(data["zh"]) == set(data["en"]) and set(LANGUAGES) == {"zh", "en"}
@@ -131,4 +152,5 @@ def test_labels_cover_both_languages_and_format_numbers():
     assert zh.quantity(27764.3, "亿元") == "27764亿元" and en.quantity(27764.3, "亿元") == "27,764 (100 mn yuan)"
     assert zh.quantity(1131.9, "万户") == "1132万户" and zh.quantity(98.94, "%", 1) == "98.9%"
     assert zh.goal(">=", 100, "家") == "≥ 100家" and en.goal(">=", 100, "家", "smart_factories") == "≥ 100 factories"
+    assert zh.goal("<=", 10, "rank") == "≤ 第10名" and en.goal("<=", 10, "rank") == "≤ rank 10"
     assert zh.probability(float("nan")) == "—" and Text("xx").lang == "zh"

@@ -68,7 +68,7 @@ class Text:
         if unit == "%":
             return f"{num}%"
         if unit == "rank":
-            return f"第{num}名" if self.zh else f"rank {num}"
+            return self("rank", value=num)
         shown = self.unit(unit, indicator)
         if not shown:
             return num
