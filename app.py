@@ -34,7 +34,8 @@ def funding(text: Text) -> dict[str, float]:
         value = side.slider(text("lever_label", area=text.area(lever.area)), min_value=lever.low,
                             max_value=lever.high, value=lever.plan, step=lever.step,
                             format=f"%.{lever.decimals}f", key=f"lever_{lever.area}",
-                            help=text("lever_note", note=lever.note), bind="query-params")
+                            help=text("lever_note", note=lever.note_zh if text.zh else lever.note_en),
+                            bind="query-params")
         side.caption(text("plan_value", value=text.number(lever.plan, lever.decimals)))
         values[lever.area] = lever.clamp(value)
     total, plan = levers.total(values), levers.plan_total()

@@ -87,27 +87,29 @@ def _history_rules() -> pd.DataFrame:
 
 
 def history(indicator: str, frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Observed history of an indicator: year, value, kind, reliability, source, note.
+    """Observed history of an indicator.
 
-    Conflicting observations are all kept; ratios use the denominator
-    observation of the same year.  Empty if the indicator has no history.
+    Columns: year, value, kind ('level' or 'lower_bound'), reliability,
+    source, source_title, note (the data file's note, as compiled) and
+    note_zh / note_en (how the model reads the row, where a rule says so,
+    otherwise the data note).  Conflicting observations are all kept; ratios
+    use the denominator observation of the same year.  Empty if the
+    indicator has no history.
     """
-    cols = ["year", "value", "kind", "reliability", "source", "note"]
+    cols = ["year", "value", "kind", "reliability", "source", "source_title", "note", "note_zh", "note_en"]
     rules = _history_rules()
     if indicator not in rules.index:
         return pd.DataFrame(columns=cols)
     rule = rules.loc[indicator]
     frame = hubei_observations() if frame is None else frame
-    num = series(rule.numerator, frame=frame)
+    rows = series(rule.numerator, frame=frame).copy()
     if rule.denominator:
         den = series(rule.denominator, frame=frame).groupby("year").value.first()
-        num = num[num.year.isin(den.index)].copy()
-        num["value"] = num.value / num.year.map(den).to_numpy()
-        num["kind"] = "level"
-    num = num.copy()
-    num["value"] = num.value * float(rule.scale)
-    num["year"] = num.year + int(rule.year_shift)
-    note = rule.note_en
-    if note:
-        num["note"] = note
-    return num[cols].reset_index(drop=True)
+        rows = rows[rows.year.isin(den.index)].copy()
+        rows["value"] = rows.value / rows.year.map(den).to_numpy()
+        rows["kind"] = "level"
+    rows["value"] = rows.value * float(rule.scale)
+    rows["year"] = rows.year + int(rule.year_shift)
+    rows["note_zh"] = rule.note_zh or rows.note
+    rows["note_en"] = rule.note_en or rows.note
+    return rows[cols].reset_index(drop=True)

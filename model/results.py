@@ -81,7 +81,7 @@ def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, area
                                            "long_name_zh": "各次运行抽取的参数值"})
     coords["parameter"] = np.array(uncertain)
     ds = xr.Dataset(data, coords=coords)
-    ds.region.attrs.update(long_name_en=", ".join(pref.name_en))
+    ds.coords["region_en"] = ("region", pref.name_en.to_numpy())
     ds.attrs.update({
         "title": "Hubei Internet+ scenario model results",
         "model_version": MODEL_VERSION,

@@ -9,7 +9,6 @@ import plotly.graph_objects as go
 import xarray as xr
 
 from model import catalogue, scoreboard
-from model.prefectures import prefectures
 from ui.text import COMPARATOR_SIGNS, Text
 
 COLOURS = {"baseline": "#8a8a8a", "scenario": "#c2410c", "history": "#111827", "target": "#1d4ed8"}
@@ -61,8 +60,10 @@ def _history(fig: go.Figure, hist: pd.DataFrame, text: Text, fmt: str) -> None:
         rows = hist[hist.kind == kind]
         if rows.empty:
             continue
+        sources = [f"{t} ({s})" if t else s for t, s in zip(rows.source_title, rows.source)]
+        notes = rows.note_zh if text.zh else rows.note_en
         custom = np.stack([[text(f"reliability_{r}") for r in rows.reliability],
-                           [_wrap(s, 70) for s in rows.source], [_wrap(n) for n in rows.note]], axis=1)
+                           [_wrap(s, 70) for s in sources], [_wrap(n) for n in notes]], axis=1)
         fig.add_trace(go.Scatter(
             x=rows.year, y=rows.value, mode="markers", name=text(f"history_{kind}"),
             marker={"symbol": symbol, "size": 11, "color": COLOURS["history"],
@@ -117,7 +118,7 @@ def regional_chart(indicator: str, base: xr.Dataset, current: xr.Dataset, year: 
     fmt = _number_format(text, int(row.decimals))
     b = scoreboard.bands(base[var].sel(year=year)).to_dataframe()
     c = scoreboard.bands(current[var].sel(year=year)).to_dataframe()
-    names = prefectures().set_index("name_zh").name_en
+    names = dict(zip(current.region.values, current.region_en.values))
     order = c["median"].sort_values().index
     labels = [r if text.zh else names.get(r, r) for r in order]
     fig = go.Figure()

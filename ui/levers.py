@@ -17,7 +17,8 @@ class Lever:
     high: float
     step: float
     plan: float          # the plan preset's average annual value (an assumption)
-    note: str            # where the bounds come from (catalogue ``note``)
+    note_zh: str         # where the bounds come from and what the money buys
+    note_en: str
 
     @property
     def decimals(self) -> int:
@@ -40,7 +41,8 @@ def levers() -> tuple[Lever, ...]:
         row = areas.loc[area]
         years = plan.get(area, {})
         average = sum(years.values()) / len(LEVER_YEARS) if years else 0.0
-        lever = Lever(area, float(row["min"]), float(row["max"]), float(row["step"]), average, str(row["note"]))
+        lever = Lever(area, float(row["min"]), float(row["max"]), float(row["step"]), average,
+                      str(row["note_zh"]), str(row["note_en"]))
         out.append(replace(lever, plan=lever.clamp(average)))
     return tuple(out)
 
