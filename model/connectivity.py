@@ -28,6 +28,7 @@ import numpy as np
 from .parameters import scalar
 from .population import N_PREF, prefecture_arrays, village_structure
 from .prefectures import URBANISATION_PROVINCE_2015
+from .streams import per_run
 
 class Connectivity:
     """Village rollout and household subscriptions for a batch of runs."""
@@ -66,7 +67,7 @@ class Connectivity:
                   * (1 + P["village_cost_mountain"][:, None] * terrain[:, 0])
                   * (1 + P["village_cost_poverty"][:, None] * terrain[:, 1]))           # (R, 4)
         table = factor[:, None, :] / self.rural_hh[:, i2015, :, None]                   # (R, 17, 4)
-        per_hh = np.stack([g.standard_normal(n, dtype=np.float32) for g in model.streams("connectivity")])
+        per_hh = per_run(model.streams("connectivity"), "standard_normal", (n,), np.float32)
         per_hh *= sig
         per_hh -= sig**2 / 2
         np.exp(per_hh, out=per_hh)

@@ -30,6 +30,7 @@ import numpy as np
 
 from .parameters import scalar
 from .population import N_PREF, firm_structure
+from .streams import per_run
 
 
 class ECommerce:
@@ -46,7 +47,7 @@ class ECommerce:
         w = f["size"] ** scalar(P, "firm_size_elasticity")
         rng = m.streams("ecommerce")
         # firms: clocks in units of cumulative hazard, ranked within prefecture
-        tau = np.stack([g.standard_exponential(n, dtype=np.float32) for g in rng]) / w[None, :]
+        tau = per_run(rng, "standard_exponential", (n,), np.float32) / w[None, :]
         key = (np.arange(R)[:, None] * N_PREF + f["pref"][None, :]) + (1 - np.exp(-tau))
         order = np.argsort(key.ravel())
         self.keys = key.ravel()[order]

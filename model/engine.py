@@ -26,11 +26,11 @@ from .macro import Macro
 from .manufacturing import Manufacturing
 from .population import N_PREF, prefecture_arrays
 from .scenario import Scenario, ScenarioError, load, presets
+from .streams import streams
 
 START_YEAR = 2010
 END_YEARS = range(2016, 2022)        # levers act from 2016; evaluation runs to 2021
 STEPS_PER_YEAR = 4
-MODULE_STREAMS = {"uncertainty": 0, "macro": 1, "connectivity": 2, "manufacturing": 3, "ecommerce": 4}
 DEFAULT_BATCH = 25
 
 OUTPUTS = {   # variable -> regional?
@@ -39,12 +39,6 @@ OUTPUTS = {   # variable -> regional?
     "villages_broadband_share": False, "villages_broadband_share_by_region": True,
     "broadband_subscribers": False, "broadband_subscribers_by_region": True,
 }
-
-
-def streams(seed: int, runs: np.ndarray, module: str) -> list[np.random.Generator]:
-    """One generator per run for a module, from ``SeedSequence(seed, spawn_key=(run, module))``."""
-    key = MODULE_STREAMS[module]
-    return [np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(r), key))) for r in runs]
 
 
 class Prefecture(mesa.Agent):

@@ -26,6 +26,7 @@ import numpy as np
 
 from .parameters import scalar
 from .population import N_PREF, firm_structure
+from .streams import per_run
 
 LEVELS = 5
 
@@ -83,9 +84,11 @@ class Manufacturing:
         shares = np.array([scalar(P, f"maturity_share_L{i}") for i in range(LEVELS)])
         bounds = np.round(np.cumsum(shares) / shares.sum() * n).astype(int)
         base_levels = np.searchsorted(bounds, np.arange(n), side="right").astype(np.int64)
-        self.level = np.stack([g.permutation(base_levels) for g in rng])          # (R, n)
-        self.clock = np.stack([g.standard_exponential((n, LEVELS - 1), dtype=np.float32) for g in rng])
-        noise = np.stack([g.standard_normal(n, dtype=np.float32) for g in rng])
+        self.level = np.broadcast_to(base_levels, (R, n)).copy()                  # (R, n)
+        for row, g in zip(self.level, rng):
+            g.shuffle(row)
+        self.clock = per_run(rng, "standard_exponential", (n, LEVELS - 1), np.float32)
+        noise = per_run(rng, "standard_normal", (n,), np.float32)
         self.merit = np.log(f["size"])[None, :] + P["demo_merit_noise"][:, None] * noise
         self.designated = np.zeros((R, n), dtype=bool)
         self.upgrades = np.zeros((R, n), dtype=np.int64)

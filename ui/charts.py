@@ -11,6 +11,7 @@ import xarray as xr
 from model import catalogue, scoreboard
 from ui.text import COMPARATOR_SIGNS, Text
 
+POOLS = {"smart_factories": "smart_level_firms"}   # indicator -> the pool it is drawn from
 COLOURS = {"baseline": "#8a8a8a", "scenario": "#c2410c", "history": "#111827", "target": "#1d4ed8"}
 BAND_FILL = {"baseline": "rgba(138,138,138,0.25)", "scenario": "rgba(194,65,12,0.22)"}
 FONT = "'Source Sans Pro', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', sans-serif"
@@ -97,6 +98,11 @@ def indicator_chart(indicator: str, base: xr.Dataset, current: xr.Dataset, text:
     fig = go.Figure()
     _ensemble(fig, base[indicator], "baseline", text, fmt)
     _ensemble(fig, current[indicator], "scenario", text, fmt)
+    if indicator in POOLS:
+        pool = current[POOLS[indicator]].median("run")
+        fig.add_trace(go.Scatter(x=pool.year, y=pool, mode="lines", name=text(f"pool_{indicator}"),
+                                 line={"color": COLOURS["scenario"], "width": 1.5, "dash": "dot"},
+                                 hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra></extra>"))
     hist = catalogue.history(indicator)
     if hist.empty:
         fig.add_annotation(text=text("no_history"), xref="paper", yref="paper", x=0.02, y=0.98,
