@@ -56,6 +56,8 @@ class Connectivity:
         self.rural_hh = total * (1 - urb_p)
         self.rural_quarterly = self.rural_hh.transpose(0, 2, 1)          # (R, 17, years)
         self.rel_income = pref["rel_income"]
+        self.e_income, self.e_price = P["income_elasticity_ceiling"][:, None], P["price_elasticity_ceiling"][:, None]
+        self.c_urban, self.c_rural = P["ceiling_urban"][:, None], P["ceiling_rural"][:, None]
 
         # village costs (万元): a per-run multiplier for each (prefecture, terrain,
         # poverty) class times a lognormal draw per village; ranked per household
@@ -131,10 +133,8 @@ class Connectivity:
         P, mac = self.m.params, self.m.macro
         inc = mac.income_index[:, y] if quarter is None else mac.quarterly(mac.income_index, y, quarter)
         price = self.m.price_index(self.m.years[y])
-        effect = ((inc[:, None] * self.rel_income[None, :]) ** P["income_elasticity_ceiling"][:, None]
-                  * price ** P["price_elasticity_ceiling"][:, None])
-        return (np.minimum(P["ceiling_urban"][:, None] * effect, 1.0),
-                np.minimum(P["ceiling_rural"][:, None] * effect, 1.0))
+        effect = (inc[:, None] * self.rel_income) ** self.e_income * price ** self.e_price
+        return np.minimum(self.c_urban * effect, 1.0), np.minimum(self.c_rural * effect, 1.0)
 
     def rural_take_up(self) -> np.ndarray:
         """Subscribers per covered rural household, province-wide, (runs,)."""

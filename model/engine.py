@@ -77,6 +77,7 @@ class Province(mesa.Model):
         self.allocated = scenario.spending(self.years, self.areas)
         self.spent = np.zeros((self.runs, len(self.years), len(self.areas)))
         self.s = 0
+        self._price = np.where(self.years <= 2015, 1.0, parameters.scalar(params, "price_index_2016"))
         for i, (zh, en) in enumerate(prefecture_arrays()["names"]):
             Prefecture(self, i, zh, en)
         self.macro = Macro(self.years, params, self.streams("macro"))
@@ -97,7 +98,7 @@ class Province(mesa.Model):
 
     def price_index(self, year: int) -> float:
         """Fixed-broadband price index (2015 = 1): 1 up to 2015, the 2016 level after."""
-        return 1.0 if year <= 2015 else parameters.scalar(self.params, "price_index_2016")
+        return self._price[year - self.years[0]]
 
     def budget(self, area: str, s: int) -> float:
         """Extra provincial money for an area in step ``s``, 万元."""
