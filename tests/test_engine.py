@@ -154,3 +154,18 @@ def test_presets_run_and_rank_sensibly():
     means = {k: float(simulate(k, runs=RUNS, seed=3).digital_workshop_firm_share.sel(year=2020).mean())
              for k in presets()}
     assert means["baseline"] <= means["austerity"] <= means["plan"] <= means["accelerated"]
+
+
+def test_province_is_a_mesa_model_of_17_prefectures():
+    from model import parameters
+    from model.engine import Prefecture, Province
+    from model.streams import streams
+    ids = np.arange(2)
+    model = Province(presets()["plan"], ids, 5, parameters.draw(streams(5, ids, "uncertainty")))
+    out = model.run()
+    agents = list(model.agents_by_type[Prefecture])
+    assert len(agents) == 17 and agents[0].name_zh == "武汉市"
+    shares = np.stack([a.villages_broadband_share for a in agents], axis=1)
+    np.testing.assert_allclose(shares, out["villages_broadband_share_by_region"][:, -1])
+    firms = sum(a.firms_by_level.sum(1) for a in agents)
+    assert (firms == 16000).all()
