@@ -30,6 +30,13 @@ from .population import N_PREF, prefecture_arrays, village_structure
 from .prefectures import URBANISATION_PROVINCE_2015
 from .streams import per_run
 
+# Start: every pool at the same fraction of its ceiling, never above this share of it
+# (a pool starting at its ceiling could not grow).  A guard, not an estimate: with the
+# table's values the fraction is about 0.8.
+MAX_START_FRACTION = 0.95
+URBANISATION_BOUNDS = (5, 95)   # % guard for prefectures moved with the province's urbanisation
+
+
 class Connectivity:
     """Village rollout and household subscriptions for a batch of runs."""
 
@@ -49,7 +56,7 @@ class Connectivity:
         # keep their 2015 population shares and move with the province's urbanisation
         mac = model.macro
         urb_p = pref["urbanisation"][None, None, :] + (mac.urbanisation[:, :, None] - URBANISATION_PROVINCE_2015)
-        urb_p = np.clip(urb_p, 5, 95) / 100
+        urb_p = np.clip(urb_p, *URBANISATION_BOUNDS) / 100
         pop_p = (pref["population"] / pref["population"].sum())[None, None, :] * mac.population[None, :, None]
         total = pop_p / mac.household_size[None, :, None]
         self.urban_hh = total * urb_p
@@ -107,9 +114,9 @@ class Connectivity:
         ratio = P["rural_urban_adoption_ratio"]
         cov_rural = self.cohort_share[:, :, 0] * self.rural_hh[:, 0, :]
         alpha = P["subscribers_2010"] / (m_u * (self.urban_hh[:, 0, :] + ratio[:, None] * cov_rural)).sum(1)
-        alpha = np.minimum(alpha, 0.95)
+        alpha = np.minimum(alpha, MAX_START_FRACTION)
         self.f_urban = alpha[:, None] * m_u
-        self.F[:, :, 0] = np.minimum(ratio[:, None] * self.f_urban, 0.95 * m_r)
+        self.F[:, :, 0] = np.minimum(ratio[:, None] * self.f_urban, MAX_START_FRACTION * m_r)
         self.phi0 = self.rural_take_up()
 
     # -- helpers ---------------------------------------------------------------
