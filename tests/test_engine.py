@@ -169,3 +169,14 @@ def test_province_is_a_mesa_model_of_17_prefectures():
     np.testing.assert_allclose(shares, out["villages_broadband_share_by_region"][:, -1])
     firms = sum(a.firms_by_level.sum(1) for a in agents)
     assert (firms == 16000).all()
+
+
+def test_a_scenario_can_pin_an_uncertainty():
+    pinned = parse({"id": "pinned", "name_zh": "固定", "name_en": "pinned",
+                    "uncertainties": {"bass_q_households": 0.3, "gdp_growth_nominal": 0.07}})
+    ds = simulate(pinned, runs=4, seed=2)
+    pv = ds.parameter_value.to_pandas()
+    assert (pv["bass_q_households"] == 0.3).all() and (pv["gdp_growth_nominal"] == 0.07).all()
+    free = simulate("baseline", runs=4, seed=2).parameter_value.to_pandas()
+    assert free["bass_q_households"].nunique() == 4
+    assert (pv["village_cost_base"] == free["village_cost_base"]).all()     # other draws unchanged
