@@ -148,10 +148,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    for name in ("runs",):
-        if getattr(args, name, 1) < 1:
-            err.print(f"error: --{name} must be a positive integer")
-            return 2
+    if getattr(args, "runs", 1) < 1:
+        err.print("error: --runs must be a positive integer")
+        return 2
     if getattr(args, "seed", 0) < 0:
         err.print("error: --seed must be a non-negative integer")
         return 2
@@ -160,7 +159,3 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, ValueError, KeyError, OSError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -47,7 +47,7 @@ class Connectivity:
         P = model.params
         R = model.runs
         pref = prefecture_arrays()
-        self.rows = np.arange(R)[:, None]
+        self.rows = model.rows
         v = village_structure(scalar(P, "village_household_spread"))
         self.n = n = len(v["pref"])
         self.villages_per_pref = np.bincount(v["pref"], minlength=N_PREF)

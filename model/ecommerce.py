@@ -57,7 +57,7 @@ class ECommerce:
         self.cum_size = np.concatenate([zero, np.cumsum(f["size"][firm], axis=1)], 1)
         self.cum_w = np.concatenate([zero, np.cumsum(w[firm], axis=1)], 1)
         self.start = (np.arange(R) * n)[:, None]
-        self.rows = np.arange(R)[:, None]
+        self.rows = m.rows
         self.support_share = scalar(P, "ecommerce_support_share")
         self.point_start = scalar(P, "service_point_start")
         self.point_cost = scalar(P, "service_point_cost")

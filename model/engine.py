@@ -68,6 +68,7 @@ class Province(mesa.Model):
         super().__init__(seed=seed)
         self.scenario, self.run_ids, self.seed = scenario, np.asarray(run_ids), seed
         self.runs = len(run_ids)
+        self.rows = np.arange(self.runs)[:, None]      # for per-run fancy indexing
         self.years = np.arange(START_YEAR, end_year + 1)
         self.n_steps = (len(self.years) - 1) * STEPS_PER_YEAR
         self.dt = 1 / STEPS_PER_YEAR

@@ -14,6 +14,7 @@ import numpy as np
 
 from .observations import best_value
 from .parameters import scalar
+from .streams import per_run
 
 GDP_VINTAGE = "RenJiyi163"          # latest NBS vintage (reliability A)
 LAST_DATA_YEAR = 2017
@@ -50,7 +51,7 @@ class Macro:
         # GDP, 亿元 current prices
         hist = _gdp_history()
         gdp = np.empty((runs, len(years)))
-        noise = np.stack([g.standard_normal(len(years)) for g in rng]) if runs else np.empty((0, len(years)))
+        noise = per_run(rng, "standard_normal", (len(years),))
         growth = params["gdp_growth_nominal"][:, None] + params["gdp_growth_noise_sd"][:, None] * noise
         for i, y in enumerate(years):
             gdp[:, i] = hist[y] if y in hist else gdp[:, i - 1] * (1 + growth[:, i])

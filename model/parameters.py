@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from .observations import DATA_DIR
+from .streams import per_run
 
 DISTS = {"fixed", "uniform", "triangular"}
 STATUSES = {"source", "derived", "assumption", "anchored", "calibrated"}
@@ -97,7 +98,7 @@ def draw(streams: list[np.random.Generator], pins: dict[str, float] | None = Non
     """
     params = table()
     names = list(params)
-    u = np.stack([g.random(len(names)) for g in streams]) if streams else np.empty((0, len(names)))
+    u = per_run(streams, "random", (len(names),))
     values = {name: params[name].quantile(u[:, i]) for i, name in enumerate(names)}
     for source in (pins or {}), (overrides or {}):
         for name, value in source.items():

@@ -15,7 +15,7 @@ import xarray as xr
 
 from . import catalogue, parameters
 from .observations import DATA_DIR, OBSERVED_DIR
-from .prefectures import prefectures
+from .population import prefecture_arrays
 
 MODEL_VERSION = "0.1.0"
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,8 +56,8 @@ def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, area
     """Assemble the Dataset of one scenario's ensemble."""
     runs = next(iter(out.values())).shape[0]
     ind = catalogue.indicators()
-    pref = prefectures()
-    coords = {"run": np.arange(runs), "year": years, "region": pref.name_zh.to_numpy(),
+    region_zh, region_en = map(np.array, zip(*prefecture_arrays()["names"]))
+    coords = {"run": np.arange(runs), "year": years, "region": region_zh,
               "area": np.array(areas)}
     data = {}
     for name, arr in out.items():
@@ -81,7 +81,7 @@ def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, area
                                            "long_name_zh": "各次运行抽取的参数值"})
     coords["parameter"] = np.array(uncertain)
     ds = xr.Dataset(data, coords=coords)
-    ds.coords["region_en"] = ("region", pref.name_en.to_numpy())
+    ds.coords["region_en"] = ("region", region_en)
     ds.attrs.update({
         "title": "Hubei Internet+ scenario model results",
         "model_version": MODEL_VERSION,
