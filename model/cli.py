@@ -111,7 +111,7 @@ def cmd_params(args) -> int:
 
 PARAMETERS_HEADER = """# Parameter table
 
-Generated from `model/data/parameters.csv` by `uv run python -m model params > docs/PARAMETERS.md`
+Generated from `model/data/parameters/*.csv` by `uv run python -m model params > docs/PARAMETERS.md`
 (a test fails if this file and the table drift apart). Status: **source** (a cited value),
 **derived** (arithmetic on cited values, shown in the note), **assumption** (our choice, with the
 reasoning), **anchored** (set so the model reproduces one observation). Parameters with a range

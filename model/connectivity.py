@@ -41,6 +41,10 @@ class Connectivity:
     """Village rollout and household subscriptions for a batch of runs."""
 
     lever = "infrastructure"
+    levers = (lever,)         # the action areas whose money this module spends
+    name = "connectivity"
+    outputs = {"villages_broadband_share": False, "villages_broadband_share_by_region": True,
+               "broadband_subscribers": False, "broadband_subscribers_by_region": True}
 
     def __init__(self, model):
         self.m = model

@@ -37,6 +37,9 @@ class ECommerce:
     """Firm adoption, village service points and e-commerce volume for a batch of runs."""
 
     lever = "ecommerce"
+    levers = (lever,)         # the action areas whose money this module spends
+    name = "ecommerce"
+    outputs = {"ecommerce_volume": False, "ecommerce_firm_share": False, "ecommerce_service_points": False}
 
     def __init__(self, model):
         self.m = m = model

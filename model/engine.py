@@ -33,12 +33,11 @@ END_YEARS = range(2016, 2022)        # levers act from 2016; evaluation runs to 
 STEPS_PER_YEAR = 4
 DEFAULT_BATCH = 25
 
-OUTPUTS = {   # variable -> regional?
-    "ecommerce_volume": False, "ecommerce_firm_share": False, "ecommerce_service_points": False,
-    "smart_factories": False, "smart_level_firms": False, "digital_workshop_firm_share": False,
-    "villages_broadband_share": False, "villages_broadband_share_by_region": True,
-    "broadband_subscribers": False, "broadband_subscribers_by_region": True,
-}
+# The mechanisms, in step order (a module may read the state of those before it).
+# Each has ``outputs`` ({variable: regional?}), ``step(s, y, quarter)``,
+# ``record(y, out)`` and optionally ``finish(out)`` (after the last step).
+MODULES = (Connectivity, Manufacturing, ECommerce)
+OUTPUTS = {k: reg for module in MODULES for k, reg in module.outputs.items()}
 
 
 class Prefecture(mesa.Agent):
@@ -82,10 +81,10 @@ class Province(mesa.Model):
         for i, (zh, en) in enumerate(prefecture_arrays()["names"]):
             Prefecture(self, i, zh, en)
         self.macro = Macro(self.years, params, self.streams("macro"))
-        self.connectivity = Connectivity(self)
-        self.manufacturing = Manufacturing(self)
-        self.ecommerce = ECommerce(self)
-        self.modules = (self.connectivity, self.manufacturing, self.ecommerce)
+        self.modules = []
+        for cls in MODULES:          # each module is also an attribute: self.connectivity, ...
+            self.modules.append(cls(self))
+            setattr(self, cls.name, self.modules[-1])
         self.out = {k: np.zeros((self.runs, len(self.years), N_PREF) if reg else (self.runs, len(self.years)))
                     for k, reg in OUTPUTS.items()}
         self._record(0)
@@ -127,7 +126,9 @@ class Province(mesa.Model):
         """Step to the end year; return the annual outputs."""
         while self.s < self.n_steps:
             self.step()
-        self.ecommerce.finish(self.out)
+        for module in self.modules:
+            if hasattr(module, "finish"):
+                module.finish(self.out)
         self.out["spending_used"] = self.spent / 1e4          # 亿元
         return self.out
 

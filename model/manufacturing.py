@@ -65,6 +65,9 @@ class Manufacturing:
     """Maturity upgrades and demonstration designations for a batch of runs."""
 
     lever = "advanced_manufacturing"
+    levers = (lever,)         # the action areas whose money this module spends
+    name = "manufacturing"
+    outputs = {"smart_factories": False, "smart_level_firms": False, "digital_workshop_firm_share": False}
 
     def __init__(self, model):
         self.m = m = model

@@ -1,6 +1,6 @@
 """The parameter table: values, uncertainty ranges and sources, and draws per run.
 
-``data/parameters.csv`` lists every behavioural parameter with its unit,
+``data/parameters/<module>.csv`` lists each mechanism's behavioural parameters with unit,
 distribution (``fixed``, ``uniform`` or ``triangular`` between ``low`` and
 ``high`` with ``value`` as mode) and status (source, derived, assumption,
 anchored).  Each run draws one value per uncertain parameter from its own
@@ -17,7 +17,9 @@ import pandas as pd
 from scipy import stats
 
 from .observations import DATA_DIR
-from .streams import per_run
+from .streams import MODULES, per_run
+
+PARAMETER_DIR = DATA_DIR / "parameters"
 
 DISTS = {"fixed", "uniform", "triangular"}
 STATUSES = {"source", "derived", "assumption", "anchored", "calibrated"}
@@ -46,13 +48,30 @@ class Parameter:
         return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
 
 
+def files() -> list:
+    """The per-module parameter files, in stream order (so adding a module leaves earlier draws alone)."""
+    found = {f.stem: f for f in PARAMETER_DIR.glob("*.csv")}
+    unknown = set(found) - set(MODULES)
+    if unknown:
+        raise ValueError(f"{PARAMETER_DIR}: no random stream for module(s) {sorted(unknown)} "
+                         "(add them to streams.MODULES)")
+    return [found[m] for m in MODULES if m in found]
+
+
 @lru_cache(maxsize=None)
 def table() -> dict[str, Parameter]:
-    """All parameters by name, validated."""
-    frame = pd.read_csv(DATA_DIR / "parameters.csv", dtype=str, keep_default_na=False)
+    """All parameters by name, validated; the module is the file they are in."""
+    out: dict[str, Parameter] = {}
+    for path in files():
+        out.update(_read(path, set(out)))
+    return out
+
+
+def _read(path, seen: set[str]) -> dict[str, Parameter]:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     out: dict[str, Parameter] = {}
     for line, row in enumerate(frame.to_dict("records"), start=2):
-        where = f"parameters.csv:{line} ({row['name']})"
+        where = f"parameters/{path.name}:{line} ({row['name']})"
         if row["dist"] not in DISTS or row["status"] not in STATUSES:
             raise ValueError(f"{where}: dist must be in {DISTS}, status in {STATUSES}")
         low = float(row["low"]) if row["low"] != "" else np.nan
@@ -60,9 +79,9 @@ def table() -> dict[str, Parameter]:
         value = float(row["value"])
         if row["dist"] != "fixed" and not low <= value <= high:
             raise ValueError(f"{where}: value {value} outside [{low}, {high}]")
-        if row["name"] in out:
+        if row["name"] in out or row["name"] in seen:
             raise ValueError(f"{where}: duplicate parameter")
-        out[row["name"]] = Parameter(row["name"], row["module"], value, row["unit"], row["dist"],
+        out[row["name"]] = Parameter(row["name"], path.stem, value, row["unit"], row["dist"],
                                      low, high, row["status"], row["source"], row["note"])
     return out
 

@@ -1,6 +1,7 @@
 """Results as ``xarray.Dataset``: variables, units, bilingual names, provenance; netCDF I/O."""
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -20,14 +21,11 @@ from .population import prefecture_arrays
 MODEL_VERSION = "0.1.0"
 ROOT = Path(__file__).resolve().parent.parent
 
-DIAGNOSTICS = {  # variable: (unit, zh, en)
-    "ecommerce_firm_share": ("%", "有电子商务交易活动的企业比重(模拟企业)", "share of firms trading online (model firms)"),
-    "ecommerce_service_points": ("个", "有电商服务站点的行政村", "villages with an e-commerce service point"),
-    "smart_level_firms": ("家", "达到智能工厂水平的企业", "firms at smart-factory maturity"),
-    "digital_workshop_firm_share": ("%", "数字化车间及以上水平企业比重", "share of firms at digital-workshop level or above"),
-    "spending_used": ("亿元", "实际支出的省级资金", "provincial money actually paid out"),
-    "spending_allocated": ("亿元", "安排的省级资金", "provincial money allocated"),
-}
+@lru_cache(maxsize=None)
+def diagnostics() -> dict[str, tuple[str, str, str]]:
+    """Outputs that are not indicators (``data/diagnostics.csv``): id -> (unit, zh, en)."""
+    with open(DATA_DIR / "diagnostics.csv", encoding="utf-8", newline="") as f:
+        return {r["id"]: (r["unit"], r["name_zh"], r["name_en"]) for r in csv.DictReader(f)}
 
 
 @lru_cache(maxsize=None)
@@ -45,7 +43,7 @@ def git_commit() -> str:
 def data_vintage() -> str:
     """Hash of every data file the model reads (observations, catalogue, parameters)."""
     digest = hashlib.sha256()
-    for path in sorted(DATA_DIR.glob("*.csv")) + sorted(OBSERVED_DIR.glob("*.csv")):
+    for path in sorted(DATA_DIR.glob("*.csv")) + parameters.files() + sorted(OBSERVED_DIR.glob("*.csv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return f"observations to 2017; data sha256 {digest.hexdigest()[:16]}"
@@ -69,10 +67,10 @@ def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, area
             attrs = {"units": row.unit, "long_name_zh": row.name_zh, "long_name_en": row.name_en,
                      "calibration": row.calibration, "target": row.target}
         else:
-            unit, zh, en = DIAGNOSTICS[name]
+            unit, zh, en = diagnostics()[name]
             attrs = {"units": unit, "long_name_zh": zh, "long_name_en": en, "calibration": "diagnostic"}
         data[name] = xr.Variable(dims, arr, attrs)
-    unit, zh, en = DIAGNOSTICS["spending_allocated"]
+    unit, zh, en = diagnostics()["spending_allocated"]
     data["spending_allocated"] = xr.Variable(("year", "area"), allocated,
                                              {"units": unit, "long_name_zh": zh, "long_name_en": en})
     uncertain = parameters.uncertain() + [k for k in overrides if k not in parameters.uncertain()]

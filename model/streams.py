@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-MODULES = {"uncertainty": 0, "macro": 1, "connectivity": 2, "manufacturing": 3, "ecommerce": 4}
+# stream keys: fixed forever (changing one changes every run's numbers); new modules append
+MODULES = {"uncertainty": 0, "macro": 1, "connectivity": 2, "manufacturing": 3, "ecommerce": 4,
+           "logistics": 5, "agriculture": 6, "public_services": 7, "finance": 8, "tourism": 9,
+           "provinces": 10, "designations": 11}
 
 
 def streams(seed: int, runs: np.ndarray, module: str) -> list[np.random.Generator]:

@@ -100,3 +100,14 @@ def test_parameter_docs_are_current():
     doc = Path(__file__).resolve().parent.parent / "docs" / "PARAMETERS.md"
     assert doc.read_text(encoding="utf-8").strip() == (PARAMETERS_HEADER + parameters.markdown_table()).strip(), \
         "regenerate with: uv run python -m model params > docs/PARAMETERS.md"
+
+
+def test_every_wired_lever_belongs_to_exactly_one_module():
+    from model.engine import MODULES
+    levers = catalogue.areas().module
+    owners = {}
+    for module in MODULES:
+        for area in module.levers:
+            assert area not in owners, f"{area} is spent by {owners[area]} and {module.name}"
+            owners[area] = module.name
+    assert owners == {a: m for a, m in levers.items() if m}

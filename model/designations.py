@@ -1,0 +1,35 @@
+"""Designations: integer, cumulative, capacity-limited selection from an eligible pool.
+
+Demonstration factories, bases, counties and parks are awarded in rounds:
+each round a number of places (per run) goes to the best-scoring eligible
+candidates not yet designated.  Scores carry the candidates' readiness plus
+whatever noise the caller draws, so the selection itself is deterministic.
+Vectorised over runs: ``score`` is (runs, candidates).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def award(score: np.ndarray, designated: np.ndarray, places: np.ndarray,
+          eligible: np.ndarray | None = None) -> np.ndarray:
+    """Designate up to ``places[r]`` new candidates per run, best score first.
+
+    ``designated`` (bool, runs x candidates) is updated in place and returned;
+    candidates already designated, not eligible, or with a non-finite score
+    are never chosen, so the count never falls and never exceeds the pool.
+    Returns the number newly designated per run.
+    """
+    places = np.asarray(places)
+    if np.any(places < 0) or not np.issubdtype(places.dtype, np.integer):
+        raise ValueError("places must be non-negative integers")
+    open_ = ~designated & np.isfinite(score)
+    if eligible is not None:
+        open_ &= eligible
+    key = np.where(open_, score, -np.inf)
+    order = np.argsort(-key, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(score.shape[1])[None, :].repeat(len(score), 0), axis=1)
+    new = open_ & (rank < np.broadcast_to(places, (len(score),))[:, None])
+    designated |= new
+    return new.sum(1)
