@@ -36,7 +36,6 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtri
 
-from .designations import award
 from .parameters import scalar
 from .population import N_PREF, prefecture_arrays
 from .prefectures import prefectures
@@ -85,71 +84,85 @@ class Agriculture:
         sig = scalar(P, "agri_iot_county_spread")
         self.p_factor = np.exp(sig * ndtri(np.clip(draws[:, 1], 1e-9, 1 - 1e-9)) - sig**2 / 2)
         self.iot = np.broadcast_to(P["agri_iot_share_2010"][:, None] / 100, (R, n)).copy()
+        # per-run constants of the step, precomputed (the step runs 40 times)
+        dt = m.dt
+        self.starts = np.concatenate([[0], np.cumsum(self.per_pref)[:-1]])   # counties sorted by prefecture
+        self.rate = P["agri_12316_rollout_rate"][:, None] * dt
+        self.e_ready = (P["coupling_connectivity_agriculture"] * P["agri_readiness_elasticity"])[:, None]
+        self.mmax = P["agri_iot_ceiling"][:, None] / 100
+        self.p_eff = P["bass_p_agri_iot"][:, None] * self.p_factor * dt
+        self.q_eff = P["bass_q_agri_iot"][:, None] / self.mmax / area_pref * dt        # per 万亩 of peers
+        self.capacity = scalar(P, "agri_12316_capacity")
+        self.all_connected = False
 
     def readiness(self) -> np.ndarray:
-        """Per county: (prefecture's village broadband share) ** (coupling x elasticity), (runs, 103)."""
-        m, P = self.m, self.m.params
-        conn = m.connectivity
-        share = conn.covered_count / conn.villages_per_pref
-        e = P["coupling_connectivity_agriculture"] * P["agri_readiness_elasticity"]
-        return (np.clip(share, 1e-6, 1) ** e[:, None])[:, self.pref]
+        """Per prefecture: (village broadband share) ** (coupling x elasticity), (runs, 17)."""
+        conn = self.m.connectivity
+        share = np.clip(conn.covered_count / conn.villages_per_pref, 1e-6, 1)
+        return share ** self.e_ready
+
+    def _connect(self, budget: float, ready: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """12316 rollout of one quarter (``ready`` per county); returns (money paid, money for IoT) per run."""
+        P, R = self.m.params, self.m.runs
+        self.H += self.rate * ready
+        self.connected |= self.H >= self.tau
+        if budget <= 0:
+            return np.zeros(R), np.zeros(R)
+        open_ = ~self.connected.all(1)
+        share = np.where(open_, 1 - P["agri_iot_money_share"], 0.0)
+        self.pool += budget * share
+        pay = np.minimum(self.platform_due, self.pool)
+        self.platform_due -= pay
+        self.pool -= pay
+        cost = P["agri_12316_county_cost"]
+        places = np.where(self.platform_due > 0, 0, np.minimum(np.floor(self.pool / cost), self.capacity))
+        places = np.where(open_, places, 0).astype(np.int64)
+        if places.any():
+            # the counties nearest to connecting on their own come first
+            key = np.where(self.connected, -np.inf, self.H - self.tau)
+            ordered = -np.sort(-key, axis=1)
+            cut = ordered[self.m.rows[:, 0], np.maximum(places - 1, 0)]
+            new = (key >= cut[:, None]) & (places > 0)[:, None] & ~self.connected
+            self.connected |= new
+            n_new = new.sum(1)
+            self.pool -= n_new * cost
+            pay = pay + n_new * cost
+        return pay, budget * (1 - share)
 
     def step(self, s: int, y: int, quarter: int) -> None:
         m, P = self.m, self.m.params
-        dt = m.dt
         R = m.runs
-        ready = self.readiness()
+        ready = self.readiness()[:, self.pref]
         budget = m.budget(self.lever, s)
         if quarter == 0:
             self.pool[:] = 0.0
-        # 12316: own/central rollout
-        self.H += P["agri_12316_rollout_rate"][:, None] * ready * dt
-        self.connected |= self.H >= self.tau
-        spent = np.zeros(R)
-        iot_money = np.zeros(R)
-        if budget > 0:
-            open_ = ~self.connected.all(1)
-            share = np.where(open_, 1 - P["agri_iot_money_share"], 0.0)
-            self.pool += budget * share
-            iot_money = budget * (1 - share)
-            pay = np.minimum(self.platform_due, self.pool)
-            self.platform_due -= pay
-            self.pool -= pay
-            spent += pay
-            cost = P["agri_12316_county_cost"]
-            places = np.where(self.platform_due > 0, 0,
-                              np.minimum(np.floor(self.pool / cost), scalar(P, "agri_12316_capacity")))
-            new = award(self.H - self.tau, self.connected, places.astype(np.int64))
-            self.pool -= new * cost
-            spent += new * cost
+        if self.all_connected:
+            spent, iot_money = np.zeros(R), np.full(R, budget)
+        else:
+            spent, iot_money = self._connect(budget, ready)
+            self.all_connected = bool(self.connected.all())
         # IoT: Bass per county with the prefecture's facility area as peers
-        mmax = P["agri_iot_ceiling"][:, None] / 100
         f = self.iot
-        peer = np.bincount((m.rows * N_PREF + self.pref[None, :]).ravel(), (f * self.area).ravel(),
-                           R * N_PREF).reshape(R, N_PREF) / self.area_pref
-        g = (P["bass_p_agri_iot"][:, None] * self.p_factor + P["bass_q_agri_iot"][:, None] * peer[:, self.pref] / mmax)
-        g = g * ready
-        base = g * np.maximum(mmax - f, 0) * dt
+        peer = np.add.reduceat(f * self.area, self.starts, axis=1)               # 万亩 with IoT
+        g = (self.p_eff + (self.q_eff * peer)[:, self.pref]) * ready
+        base = g * np.maximum(self.mmax - f, 0)
         if budget > 0:
             cost = P["agri_iot_cost_per_mu"] * 1e4                 # 万元 per 万亩
             expected = (base * self.area).sum(1) * cost
             sub = np.minimum(P["agri_iot_subsidy_cap"], iot_money / np.maximum(expected, 1e-9))
             boost = (1 - sub) ** -P["investment_cost_elasticity"]
-        else:
-            sub, boost = np.zeros(R), np.ones(R)
-        new_f = np.minimum(f + base * boost[:, None], np.maximum(mmax, f))
-        if budget > 0:
+            new_f = np.minimum(f + base * boost[:, None], np.maximum(self.mmax, f))
             adopted = ((new_f - f) * self.area).sum(1)
-            spent += np.minimum(sub * cost * adopted, iot_money)
+            spent = spent + np.minimum(sub * cost * adopted, iot_money)
+        else:
+            new_f = np.minimum(f + base, np.maximum(self.mmax, f))
         self.iot = new_f
         m.record_spend(self.lever, spent)
 
     def record(self, y: int, out: dict) -> None:
-        R = self.m.runs
-        flat = (self.m.rows * N_PREF + self.pref[None, :]).ravel()
-        conn = np.bincount(flat, self.connected.ravel(), R * N_PREF).reshape(R, N_PREF)
+        conn = np.add.reduceat(self.connected.astype(np.int64), self.starts, axis=1)
         out["agri_12316_county_coverage_by_region"][:, y] = 100 * conn / self.per_pref
         out["agri_12316_county_coverage"][:, y] = 100 * self.connected.mean(1)
-        iot = np.bincount(flat, (self.iot * self.area).ravel(), R * N_PREF).reshape(R, N_PREF)
+        iot = np.add.reduceat(self.iot * self.area, self.starts, axis=1)
         out["facility_ag_iot_share_by_region"][:, y] = 100 * iot / self.area_pref
         out["facility_ag_iot_share"][:, y] = 100 * iot.sum(1) / self.area_pref.sum()
