@@ -20,11 +20,14 @@ import numpy as np
 import xarray as xr
 
 from . import catalogue, parameters, results
+from .agriculture import Agriculture
 from .connectivity import Connectivity
 from .ecommerce import ECommerce
+from .finance import Finance
 from .macro import Macro
 from .manufacturing import Manufacturing
 from .population import N_PREF, prefecture_arrays
+from .provinces import Provinces
 from .scenario import Scenario, ScenarioError, load, presets
 from .streams import streams
 
@@ -36,7 +39,10 @@ DEFAULT_BATCH = 25
 # The mechanisms, in step order (a module may read the state of those before it).
 # Each has ``outputs`` ({variable: regional?}), ``step(s, y, quarter)``,
 # ``record(y, out)`` and optionally ``finish(out)`` (after the last step).
-MODULES = (Connectivity, Manufacturing, ECommerce)
+MODULES = (Connectivity, Manufacturing, ECommerce,
+           Agriculture,
+           Finance,
+           Provinces)          # last: ranks against the other provinces, after everything else
 OUTPUTS = {k: reg for module in MODULES for k, reg in module.outputs.items()}
 
 
