@@ -198,6 +198,12 @@ class Connectivity:
         self.F += ((p + q * peer)[:, :, None] * (m_r[:, :, None] - self.F)) * dt
         self.F[:, :, s + 2:] = 0.0
 
+    @property
+    def school_broadband_share(self) -> np.ndarray:
+        """PLACEHOLDER until the schools' broadband module lands: the share of each
+        prefecture's villages with broadband, (runs, 17), in [0, 1]."""
+        return self.covered_count / self.villages_per_pref
+
     # -- outputs ---------------------------------------------------------------
     def subscribers(self, y: int) -> tuple[np.ndarray, np.ndarray]:
         """Urban and rural subscribers per prefecture (万户), (runs, 17)."""
