@@ -25,8 +25,10 @@ from .ecommerce import ECommerce
 from .macro import Macro
 from .manufacturing import Manufacturing
 from .population import N_PREF, prefecture_arrays
+from .public_services import PublicServices
 from .scenario import Scenario, ScenarioError, load, presets
 from .streams import streams
+from .tourism import Tourism
 
 START_YEAR = 2010
 END_YEARS = range(2016, 2022)        # levers act from 2016; evaluation runs to 2021
@@ -36,7 +38,7 @@ DEFAULT_BATCH = 25
 # The mechanisms, in step order (a module may read the state of those before it).
 # Each has ``outputs`` ({variable: regional?}), ``step(s, y, quarter)``,
 # ``record(y, out)`` and optionally ``finish(out)`` (after the last step).
-MODULES = (Connectivity, Manufacturing, ECommerce)
+MODULES = (Connectivity, Manufacturing, ECommerce, PublicServices, Tourism)
 OUTPUTS = {k: reg for module in MODULES for k, reg in module.outputs.items()}
 
 
