@@ -14,8 +14,8 @@ What the money buys
 Revenue
     ``R_2015 x trend growth x (1 + u x visitor-weighted smart share)``, scaled
     per run so 2015 equals the observation: trend growth from 2016 (yearly
-    shocks drawn once, the same in every scenario), the 2011-2015 average
-    back to 2010.  ``u`` (smart_tourism_uplift) is an assumption: the
+    shocks drawn once, the same in every scenario) times the smart-share
+    effect relative to 2015; before 2015 the 2011-2015 average growth.  ``u`` (smart_tourism_uplift) is an assumption: the
     literature finds a positive effect of smart-tourism pilots, not a size
     that transfers to Hubei.
 """
@@ -90,5 +90,5 @@ class Tourism:
         log_path = np.cumsum(np.log1p(g), axis=1)
         log_path -= log_path[:, i15:i15 + 1]
         lift = 1 + P["smart_tourism_uplift"][:, None] * self.smart_share
-        out["tourism_revenue"][:] = (P["tourism_revenue_2015"][:, None] * np.exp(log_path)
-                                     * lift / lift[:, i15:i15 + 1])
+        lift = np.where(years[None, :] > 2015, lift / lift[:, i15:i15 + 1], 1.0)   # the past is the past
+        out["tourism_revenue"][:] = P["tourism_revenue_2015"][:, None] * np.exp(log_path) * lift
