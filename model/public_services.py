@@ -22,8 +22,9 @@ Health platforms (health_elderly_care lever)
     units.  A county platform can only be interconnected after its
     prefecture's.  Without money a platform connects when its cumulative
     hazard passes its exponential clock; money builds platforms (prefecture
-    ones first, then counties, in a fixed random order), finished after a
-    build lag, within a project capacity.
+    ones first, then counties, in a fixed random order) in yearly rounds (the
+    year's money at once: a platform costs more than a quarter's), finished
+    after a build lag, within a project capacity per round.
 Approval items (social_governance lever)
     249 provincial approval item types with a lognormal complexity.  Without
     money an item goes online at a hazard (higher from 2016, the national
@@ -94,6 +95,7 @@ class PublicServices:
         self.bb_logit12 = _logit(b12)
         self.coupling = P["coupling_connectivity_public_services"][:, None]
         self.lag = int(scalar(P, "school_resources_lag"))
+        self.capacity = scalar(P, "school_resources_capacity")
         self.pipeline = np.zeros((R, N_PREF, self.lag))
         self.bb = self._broadband(m.years[0])
         self.res = P["school_resources_2010"][:, None] * self.bb * self.n_schools
@@ -110,7 +112,8 @@ class PublicServices:
         self.h_on = self.h_clock <= self.h_cum
         self.h_ready = np.full((R, U), NEVER)
         priority = per_run(rng, "random", (U,))
-        self.h_key = priority + (~self.unit_top)                     # prefecture platforms first
+        self.h_order = np.argsort(priority + (~self.unit_top), axis=1)   # prefecture platforms first
+        self.h_lag, self.h_capacity = int(scalar(P, "health_build_lag")), scalar(P, "health_capacity")
         self.h_cost = np.where(self.unit_top, P["health_cost_prefecture"][:, None], P["health_cost_county"][:, None])
 
         # approval items
@@ -123,6 +126,8 @@ class PublicServices:
         self.a_on = self.a_clock <= self.a_cum
         self.a_ready = np.full((R, n_items), NEVER)
         self.a_cost = P["approval_cost"][:, None] * self.complexity
+        self.a_order = np.argsort(self.a_cost, axis=1)                  # cheapest first
+        self.a_lag, self.a_capacity = int(scalar(P, "approval_lag")), scalar(P, "approval_capacity")
 
     # -- schools ---------------------------------------------------------------
     def _broadband(self, t: float) -> np.ndarray:
@@ -152,30 +157,27 @@ class PublicServices:
             gap = np.maximum(connected - self.res - self.pipeline.sum(2), 0)
             total = gap.sum(1)
             cost = P["school_resources_cost"]
-            ordered = np.minimum(np.minimum(budget / cost, scalar(P, "school_resources_capacity")), total)
+            ordered = np.minimum(np.minimum(budget / cost, self.capacity), total)
             self.pipeline[:, :, slot] = ordered[:, None] * gap / np.maximum(total, 1e-12)[:, None]
             spent = ordered * cost
         np.minimum(self.res, connected, out=self.res)
         m.record_spend("education", spent)
 
     # -- discrete projects: health platforms and approval items ----------------------
-    def _fund(self, s: int, area: str, waiting: np.ndarray, key: np.ndarray, cost: np.ndarray,
-              ready: np.ndarray, lag: int, capacity: float) -> None:
-        """Fund waiting agents in ``key`` order within the quarter's budget and capacity."""
+    def _fund(self, s: int, area: str, budget: float, waiting: np.ndarray, order: np.ndarray,
+              cost: np.ndarray, ready: np.ndarray, lag: int, capacity: float) -> None:
+        """Fund waiting agents in their fixed priority ``order`` within a budget and capacity."""
         m = self.m
-        budget = m.budget(area, s)
         if budget <= 0:
             m.record_spend(area, np.zeros(m.runs))
             return
-        order = np.argsort(np.where(waiting, key, np.inf), axis=1)
-        c = np.where(waiting[self.rows, order], cost[self.rows, order], np.inf)
-        cum = np.cumsum(c, axis=1)
-        k = np.arange(c.shape[1])[None, :]
-        take = (cum <= budget) & (k < capacity)
+        w = waiting[self.rows, order]
+        c = np.where(w, cost[self.rows, order], 0.0)
+        take = w & (np.cumsum(c, axis=1) <= budget) & (np.cumsum(w, axis=1) <= capacity)
         ready[self.rows, order] = np.where(take, s + lag, ready[self.rows, order])
-        m.record_spend(area, np.where(take, c, 0).sum(1))
+        m.record_spend(area, np.where(take, c, 0.0).sum(1))
 
-    def _step_health(self, s: int, t: float) -> None:
+    def _step_health(self, s: int, t: float, quarter: int) -> None:
         P = self.m.params
         eligible = ~self.h_on & (self.h_on[:, self.parent] | self.unit_top)
         h = np.where(self.unit_top, P["health_hazard_prefecture"][:, None], P["health_hazard_county"][:, None])
@@ -184,8 +186,10 @@ class PublicServices:
         self.h_on |= self.h_ready <= s
         parent_started = self.h_on[:, self.parent] | (self.h_ready[:, self.parent] != NEVER) | self.unit_top
         waiting = ~self.h_on & (self.h_ready == NEVER) & parent_started
-        self._fund(s, "health_elderly_care", waiting, self.h_key, self.h_cost, self.h_ready,
-                   int(scalar(P, "health_build_lag")), scalar(P, "health_capacity"))
+        # platforms are lumpy (a prefecture one costs more than a quarter's money): yearly rounds
+        budget = 4 * self.m.budget("health_elderly_care", s) if quarter == 0 else 0.0
+        self._fund(s, "health_elderly_care", budget, waiting, self.h_order, self.h_cost, self.h_ready,
+                   self.h_lag, self.h_capacity)
 
     def _step_approvals(self, s: int, t: float) -> None:
         P = self.m.params
@@ -196,14 +200,15 @@ class PublicServices:
         self.a_on |= eligible & (self.a_cum >= self.a_clock)
         self.a_on |= self.a_ready <= s
         waiting = ~self.a_on & (self.a_ready == NEVER)
-        self._fund(s, "social_governance", waiting, self.a_cost, self.a_cost, self.a_ready,
-                   int(scalar(P, "approval_lag")), scalar(P, "approval_capacity"))
+        self._fund(s, "social_governance", self.m.budget("social_governance", s), waiting, self.a_order,
+                   self.a_cost, self.a_ready,
+                   self.a_lag, self.a_capacity)
 
     # -- protocol --------------------------------------------------------------------
     def step(self, s: int, y: int, quarter: int) -> None:
         t = self.m.years[y] - 1 + (quarter + 1) / 4
         self._step_schools(s, t)
-        self._step_health(s, t)
+        self._step_health(s, t, quarter)
         self._step_approvals(s, t)
 
     def record(self, y: int, out: dict) -> None:

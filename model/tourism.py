@@ -46,6 +46,8 @@ class Tourism:
         sig = scalar(P, "scenic_spot_sigma")
         w = np.exp(sig * per_run(rng, "standard_normal", (n,)) - sig**2 / 2)
         self.weight = w / w.sum(1, keepdims=True)
+        self.order = np.argsort(-self.weight, axis=1)                   # largest spots first
+        self.lag = int(scalar(P, "smart_spot_lag"))
         self.clock = per_run(rng, "standard_exponential", (n,))
         self.shock = per_run(rng, "standard_normal", (len(m.years),))
         self.cum = np.broadcast_to(-np.log1p(-P["smart_spots_2010"])[:, None], (m.runs, n)).copy()
@@ -66,13 +68,12 @@ class Tourism:
         spent = np.zeros(m.runs)
         if budget > 0:
             waiting = ~self.smart & (self.ready == NEVER)
-            order = np.argsort(np.where(waiting, -self.weight, np.inf), axis=1)     # largest first
-            cost = np.where(waiting[self.rows, order], P["smart_spot_cost"][:, None], np.inf)
-            cum = np.cumsum(cost, axis=1)
-            take = cum <= budget
-            lag = int(scalar(P, "smart_spot_lag"))
-            self.ready[self.rows, order] = np.where(take, s + lag, self.ready[self.rows, order])
-            spent = np.where(take, cost, 0).sum(1)
+            order = self.order
+            w = waiting[self.rows, order]
+            cost = np.where(w, P["smart_spot_cost"][:, None], 0.0)
+            take = w & (np.cumsum(cost, axis=1) <= budget)
+            self.ready[self.rows, order] = np.where(take, s + self.lag, self.ready[self.rows, order])
+            spent = np.where(take, cost, 0.0).sum(1)
         m.record_spend(self.lever, spent)
 
     def record(self, y: int, out: dict) -> None:
