@@ -105,7 +105,7 @@ class PublicServices:
         U = len(self.unit_pref)
         first = np.r_[0, np.cumsum(np.bincount(self.unit_pref, minlength=N_PREF))[:-1]]
         self.parent = first[self.unit_pref]                          # index of the prefecture platform
-        self.unit_onehot = np.eye(N_PREF)[self.unit_pref] / np.bincount(self.unit_pref)[None, :]
+        self.unit_first, self.units_per_pref = first, np.bincount(self.unit_pref, minlength=N_PREF)
         self.h_clock = per_run(rng, "standard_exponential", (U,))
         h0 = -np.log1p(-P["health_platforms_2010"])[:, None] * self.unit_top
         self.h_cum = np.broadcast_to(h0, (R, U)).copy()
@@ -216,7 +216,7 @@ class PublicServices:
         out["school_digital_resources_coverage_by_region"][:, y] = 100 * covered / self.n_schools
         out["school_digital_resources_coverage"][:, y] = 100 * covered.sum(1) / self.n_schools.sum()
         out["school_broadband_share_used"][:, y] = 100 * (self.bb * self.n_schools).sum(1) / self.n_schools.sum()
-        on = self.h_on.astype(float)
-        out["health_platform_interconnection_by_region"][:, y] = 100 * on @ self.unit_onehot
-        out["health_platform_interconnection"][:, y] = 100 * on.mean(1)
+        on = np.add.reduceat(self.h_on, self.unit_first, axis=1)             # exact, whatever the batch
+        out["health_platform_interconnection_by_region"][:, y] = 100 * on / self.units_per_pref
+        out["health_platform_interconnection"][:, y] = 100 * on.sum(1) / self.units_per_pref.sum()
         out["online_approval_coverage"][:, y] = 100 * self.a_on.mean(1)
