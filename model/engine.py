@@ -28,8 +28,10 @@ from .macro import Macro
 from .manufacturing import Manufacturing
 from .population import N_PREF, prefecture_arrays
 from .provinces import Provinces
+from .public_services import PublicServices
 from .scenario import Scenario, ScenarioError, load, presets
 from .streams import streams
+from .tourism import Tourism
 
 START_YEAR = 2010
 END_YEARS = range(2016, 2022)        # levers act from 2016; evaluation runs to 2021
@@ -42,6 +44,8 @@ DEFAULT_BATCH = 25
 MODULES = (Connectivity, Manufacturing, ECommerce,
            Agriculture,
            Finance,
+           PublicServices,
+           Tourism,
            Provinces)          # last: ranks against the other provinces, after everything else
 OUTPUTS = {k: reg for module in MODULES for k, reg in module.outputs.items()}
 
