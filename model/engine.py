@@ -22,6 +22,7 @@ import xarray as xr
 from . import catalogue, parameters, results
 from .connectivity import Connectivity
 from .ecommerce import ECommerce
+from .logistics import Logistics
 from .macro import Macro
 from .manufacturing import Manufacturing
 from .population import N_PREF, prefecture_arrays
@@ -36,7 +37,7 @@ DEFAULT_BATCH = 25
 # The mechanisms, in step order (a module may read the state of those before it).
 # Each has ``outputs`` ({variable: regional?}), ``step(s, y, quarter)``,
 # ``record(y, out)`` and optionally ``finish(out)`` (after the last step).
-MODULES = (Connectivity, Manufacturing, ECommerce)
+MODULES = (Connectivity, Manufacturing, ECommerce, Logistics)
 OUTPUTS = {k: reg for module in MODULES for k, reg in module.outputs.items()}
 
 
