@@ -21,8 +21,8 @@ Smart adoption
 Designations
     National demonstration parks: one national round a year from 2016 with
     ``park_round_places`` places; Hubei wins each place with probability
-    ``hubei_place_share`` x (Hubei's park adoption share / the national share,
-    the same Bass in expected value without subsidy), so provincial money
+    ``hubei_place_share`` x (Hubei's park adoption share / the national share:
+    the same rules in expected value, one province-wide hazard, no subsidy), so provincial money
     raises Hubei's chances only by making more of its parks smart.  Provincial
     demonstration firms: a yearly round of ``firm_round_places`` places plus
     places the lever's grant money pays for.  Both through ``designations.award``
@@ -64,6 +64,20 @@ def _units(n: int, sigma: float, weight: np.ndarray) -> tuple[np.ndarray, np.nda
     return pref, np.random.default_rng(20151225).permutation(size)
 
 
+def _groups(pref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Prefectures with units and where their (contiguous) units start; ``pref`` is sorted."""
+    has = np.bincount(pref, minlength=N_PREF) > 0
+    return has, np.searchsorted(pref, np.arange(N_PREF))[has]
+
+
+def _by_pref(x: np.ndarray, groups: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per-prefecture sums of a (runs, units) array; 0 where a prefecture has no units."""
+    has, starts = groups
+    out = np.zeros((len(x), N_PREF))
+    out[:, has] = np.add.reduceat(x, starts, axis=1)
+    return out
+
+
 class Logistics:
     """Smart-logistics firms and parks, designations, rural express reach, parcels for a batch of runs."""
 
@@ -87,8 +101,14 @@ class Logistics:
         self.park_pref, psize = _units(int(scalar(P, "logistics_parks_total")), scalar(P, "logistics_size_sigma"), gdp_w)
         self.firm_size, self.firm_w, self.park_w = fsize, fsize ** e, psize ** e
         self.firms_per_pref = np.bincount(self.firm_pref, minlength=N_PREF)
-        self.firm_onehot = np.eye(N_PREF)[self.firm_pref]          # (n_firms, 17)
-        self.park_onehot = np.eye(N_PREF)[self.park_pref]
+        # units are sorted by prefecture: per-prefecture sums are reduceat over these starts
+        # (a prefecture without parks gets a start past the end and is masked)
+        self.firm_groups = _groups(self.firm_pref)
+        self.park_groups = _groups(self.park_pref)
+        self.cost = {k: scalar(P, k) for k in ("smart_firm_cost", "smart_park_cost", "smart_subsidy_cap",
+                                               "logistics_rural_share", "logistics_demo_share",
+                                               "delivery_cost_per_village", "demo_firm_grant",
+                                               "firm_round_extra_max")}
 
         rng = m.streams("logistics")
         nf, npk = len(fsize), len(psize)
@@ -101,7 +121,7 @@ class Logistics:
         n_rounds = max(int(m.years[-1]) - 2016 + 1, 1)
         self.round_u = per_run(rng, "random", (n_rounds, ROUND_PLACES_MAX))
         self.H = np.broadcast_to(-np.log1p(-P["smart_share_2010"])[:, None], (R, N_PREF)).copy()
-        self.national = P["smart_share_2010"].copy()            # national adoption, expected value
+        self.H_nat = -np.log1p(-P["smart_share_2010"])        # national pace: same rules, no subsidy
         self._adopt()
         self.parks_named = np.zeros((R, npk), dtype=bool)
         self.firms_named = np.zeros((R, nf), dtype=bool)
@@ -126,29 +146,30 @@ class Logistics:
         m, P = self.m, self.m.params
         dt = m.dt
         budget = m.budget(self.lever, s)
-        rural_money = budget * scalar(P, "logistics_rural_share")
-        demo_money = budget * scalar(P, "logistics_demo_share")
+        c = self.cost
+        rural_money = budget * c["logistics_rural_share"]
+        demo_money = budget * c["logistics_demo_share"]
         support = budget - rural_money - demo_money
         spent = np.zeros(m.runs)
 
         # smart adoption
-        share = (self.firm_adopted @ self.firm_onehot) / self.firms_per_pref[None, :]
+        share = _by_pref(self.firm_adopted, self.firm_groups) / np.maximum(self.firms_per_pref, 1)[None, :]
         g = P["bass_p_smart_logistics"][:, None] + P["bass_q_smart_logistics"][:, None] * share
         if support > 0:
-            waiting = (~self.firm_adopted * self.firm_w) @ self.firm_onehot * scalar(P, "smart_firm_cost") \
-                + (~self.park_adopted * self.park_w) @ self.park_onehot * scalar(P, "smart_park_cost")
+            waiting = (c["smart_firm_cost"] * _by_pref(~self.firm_adopted * self.firm_w, self.firm_groups)
+                       + c["smart_park_cost"] * _by_pref(~self.park_adopted * self.park_w, self.park_groups))
             expected = (g * waiting).sum(1) * dt
-            sub = np.minimum(scalar(P, "smart_subsidy_cap"), support / np.maximum(expected, 1e-9))
+            sub = np.minimum(c["smart_subsidy_cap"], support / np.maximum(expected, 1e-9))
+            self.H += g * ((1 - sub) ** -P["investment_cost_elasticity"] * dt)[:, None]
         else:
-            sub = np.zeros(m.runs)
-        self.H += g * ((1 - sub) ** -P["investment_cost_elasticity"] * dt)[:, None]
-        nat = self.national
-        nat += (P["bass_p_smart_logistics"] + P["bass_q_smart_logistics"] * nat) * (1 - nat) * dt
+            self.H += g * dt
+        nat_share = (-np.expm1(-self.H_nat[:, None] * self.firm_w)).mean(1)      # expected, no subsidy
+        self.H_nat += (P["bass_p_smart_logistics"] + P["bass_q_smart_logistics"] * nat_share) * dt
         before_f, before_p = self.firm_adopted.sum(1), self.park_adopted.sum(1)
         self._adopt()
         if support > 0:
-            cost = sub * (scalar(P, "smart_firm_cost") * (self.firm_adopted.sum(1) - before_f)
-                          + scalar(P, "smart_park_cost") * (self.park_adopted.sum(1) - before_p))
+            cost = sub * (c["smart_firm_cost"] * (self.firm_adopted.sum(1) - before_f)
+                          + c["smart_park_cost"] * (self.park_adopted.sum(1) - before_p))
             spent += np.minimum(cost, support)
 
         # rural delivery: market-led spread, then provincial purchases
@@ -159,10 +180,10 @@ class Logistics:
         if rural_money > 0:
             unreached = self.villages[None, :] * (1 - rd)
             total = unreached.sum(1)
-            placed = np.minimum(rural_money / scalar(P, "delivery_cost_per_village"), total)
+            placed = np.minimum(rural_money / c["delivery_cost_per_village"], total)
             rd += placed[:, None] * unreached / np.maximum(total, 1e-12)[:, None] / self.villages[None, :]
             np.clip(rd, 0, 1, out=rd)
-            spent += placed * scalar(P, "delivery_cost_per_village")
+            spent += placed * c["delivery_cost_per_village"]
 
         # designations at year-end
         self.grant_pot += demo_money
@@ -175,14 +196,15 @@ class Logistics:
         m, P = self.m, self.m.params
         k = m.years[y] - 2016
         hubei = self.park_adopted.mean(1)
-        p_win = np.clip(P["hubei_place_share"] * hubei / np.maximum(self.national, 1e-9), 0, 1)
+        national = (-np.expm1(-self.H_nat[:, None] * self.park_w)).mean(1)
+        p_win = np.clip(P["hubei_place_share"] * hubei / np.maximum(national, 1e-9), 0, 1)
         places = np.floor(P["park_round_places"]).astype(int)
         inside = np.arange(ROUND_PLACES_MAX)[None, :] < places[:, None]
         wins = ((self.round_u[:, k, :] < p_win[:, None]) & inside).sum(1)
         award(self.park_merit, self.parks_named, wins, self.park_adopted)
         base = np.floor(P["firm_round_places"]).astype(int)
-        grant = scalar(P, "demo_firm_grant")
-        extra = np.minimum(np.floor(self.grant_pot / grant), scalar(P, "firm_round_extra_max")).astype(int)
+        grant = self.cost["demo_firm_grant"]
+        extra = np.minimum(np.floor(self.grant_pot / grant), self.cost["firm_round_extra_max"]).astype(int)
         new = award(self.firm_merit, self.firms_named, base + extra, self.firm_adopted)
         paid = np.maximum(new - base, 0) * grant
         self.grant_pot[:] = 0.0                 # money not used for grants this year lapses
