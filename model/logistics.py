@@ -122,6 +122,8 @@ class Logistics:
         self.round_u = per_run(rng, "random", (n_rounds, ROUND_PLACES_MAX))
         self.H = np.broadcast_to(-np.log1p(-P["smart_share_2010"])[:, None], (R, N_PREF)).copy()
         self.H_nat = -np.log1p(-P["smart_share_2010"])        # national pace: same rules, no subsidy
+        nodes = (np.arange(20) + 0.5) / 20                      # size-weight quantiles for its expectation
+        self.firm_w_nodes, self.park_w_nodes = np.quantile(self.firm_w, nodes), np.quantile(self.park_w, nodes)
         self._adopt()
         self.parks_named = np.zeros((R, npk), dtype=bool)
         self.firms_named = np.zeros((R, nf), dtype=bool)
@@ -163,13 +165,13 @@ class Logistics:
             self.H += g * ((1 - sub) ** -P["investment_cost_elasticity"] * dt)[:, None]
         else:
             self.H += g * dt
-        nat_share = (-np.expm1(-self.H_nat[:, None] * self.firm_w)).mean(1)      # expected, no subsidy
+        nat_share = (-np.expm1(-self.H_nat[:, None] * self.firm_w_nodes)).mean(1)      # expected, no subsidy
         self.H_nat += (P["bass_p_smart_logistics"] + P["bass_q_smart_logistics"] * nat_share) * dt
-        before_f, before_p = self.firm_adopted.sum(1), self.park_adopted.sum(1)
+        before_f, before_p = self.firm_adopted, self.park_adopted
         self._adopt()
-        if support > 0:
-            cost = sub * (c["smart_firm_cost"] * (self.firm_adopted.sum(1) - before_f)
-                          + c["smart_park_cost"] * (self.park_adopted.sum(1) - before_p))
+        if support > 0:            # subsidy on the investment of this quarter's adopters (size-weighted)
+            cost = sub * (c["smart_firm_cost"] * ((self.firm_adopted & ~before_f) @ self.firm_w)
+                          + c["smart_park_cost"] * ((self.park_adopted & ~before_p) @ self.park_w))
             spent += np.minimum(cost, support)
 
         # rural delivery: market-led spread, then provincial purchases
@@ -196,7 +198,7 @@ class Logistics:
         m, P = self.m, self.m.params
         k = m.years[y] - 2016
         hubei = self.park_adopted.mean(1)
-        national = (-np.expm1(-self.H_nat[:, None] * self.park_w)).mean(1)
+        national = (-np.expm1(-self.H_nat[:, None] * self.park_w_nodes)).mean(1)
         p_win = np.clip(P["hubei_place_share"] * hubei / np.maximum(national, 1e-9), 0, 1)
         places = np.floor(P["park_round_places"]).astype(int)
         inside = np.arange(ROUND_PLACES_MAX)[None, :] < places[:, None]
