@@ -24,6 +24,7 @@ from .agriculture import Agriculture
 from .connectivity import Connectivity
 from .ecommerce import ECommerce
 from .finance import Finance
+from .logistics import Logistics
 from .macro import Macro
 from .manufacturing import Manufacturing
 from .population import N_PREF, prefecture_arrays
@@ -42,6 +43,7 @@ DEFAULT_BATCH = 25
 # Each has ``outputs`` ({variable: regional?}), ``step(s, y, quarter)``,
 # ``record(y, out)`` and optionally ``finish(out)`` (after the last step).
 MODULES = (Connectivity, Manufacturing, ECommerce,
+           Logistics,          # after e-commerce: parcels follow its B2C volume
            Agriculture,
            Finance,
            PublicServices,
