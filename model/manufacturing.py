@@ -18,12 +18,28 @@ Designation
     From 2016, each year the province names up to ``demo_capacity`` landmark
     demonstration factories among level-4 firms not yet named, ranked by
     expert score (log size plus noise).  Designations are cumulative.
+Platforms (the platform_sharing lever)
+    Provincial money connects digitised firms (level >= ``platform_min_level``)
+    to industrial-internet / sharing platforms at ``platform_connect_cost``
+    each; a firm is connected once (expected count, capped by the digitised
+    firms not yet connected: manufacturing -> platforms).  The connected share
+    of all firms raises the peer (imitation) term of the upgrade hazard and
+    the servitisation hazard by ``1 + platform_uplift * share`` (platforms ->
+    manufacturing), scaled by ``coupling_platforms_manufacturing``.
+Service-oriented manufacturing
+    Firms at level >= ``service_min_level`` add services (remote maintenance,
+    lifecycle services) with a yearly hazard ``servitisation_rate`` (exponential
+    clocks drawn at the start).  From ``service_demo_start`` the province names
+    up to ``service_demo_capacity`` backbone enterprises a year among
+    servitised firms not yet named, best expert score first
+    (``designations.award``).
 """
 from __future__ import annotations
 
 import numba
 import numpy as np
 
+from .designations import award
 from .parameters import scalar
 from .population import N_PREF, firm_structure
 from .streams import per_run
@@ -65,9 +81,11 @@ class Manufacturing:
     """Maturity upgrades and demonstration designations for a batch of runs."""
 
     lever = "advanced_manufacturing"
-    levers = (lever,)         # the action areas whose money this module spends
+    platform_lever = "platform_sharing"
+    levers = (lever, platform_lever)     # the action areas whose money this module spends
     name = "manufacturing"
-    outputs = {"smart_factories": False, "smart_level_firms": False, "digital_workshop_firm_share": False}
+    outputs = {"smart_factories": False, "smart_level_firms": False, "digital_workshop_firm_share": False,
+               "service_manufacturers": False, "servitised_firms": False, "platform_connected_firms": False}
 
     def __init__(self, model):
         self.m = m = model
@@ -103,6 +121,34 @@ class Manufacturing:
         self.threshold[self.level == LEVELS - 1] = np.inf
         self._recount()
 
+        # platforms and servitisation (drawn after the upgrade clocks: earlier draws unchanged)
+        self.platform_level = int(scalar(P, "platform_min_level"))
+        self.connect_cost = scalar(P, "platform_connect_cost")
+        self.connected = np.zeros(R)                    # firms connected to a platform (expected count)
+        self.service_level = int(scalar(P, "service_min_level"))
+        self.service_start = scalar(P, "service_demo_start")
+        self.service_clock = per_run(rng, "standard_exponential", (n,), np.float32)
+        noise = per_run(rng, "standard_normal", (n,), np.float32)
+        self.service_merit = np.log(f["size"])[None, :] + P["demo_merit_noise"][:, None] * noise
+        self.service_hazard = np.zeros((R, n), np.float32)   # accumulated while at service level
+        self.servitised = np.zeros((R, n), dtype=bool)
+        self.service_named = np.zeros((R, n), dtype=bool)
+
+    def platform_reach(self) -> np.ndarray:
+        """Multiplier on peer and servitisation hazards from platform-connected firms, per run."""
+        P = self.m.params
+        return 1 + P["coupling_platforms_manufacturing"] * P["platform_uplift"] * self.connected / self.n
+
+    def _connect(self, s: int) -> None:
+        """Spend the quarter's platform money connecting digitised firms not yet connected."""
+        budget = self.m.budget(self.platform_lever, s)
+        if budget <= 0:
+            return
+        digitised = self.count[:, :, self.platform_level:].sum((1, 2))
+        new = np.minimum(budget / self.connect_cost, np.maximum(digitised - self.connected, 0))
+        self.connected += new
+        self.m.record_spend(self.platform_lever, new * self.connect_cost)
+
     def _recount(self) -> None:
         R = self.m.runs
         size = R * N_PREF * LEVELS
@@ -113,10 +159,12 @@ class Manufacturing:
     def step(self, s: int, y: int, quarter: int) -> None:
         m, P = self.m, self.m.params
         dt = m.dt
+        self._connect(s)
+        reach = self.platform_reach()
         above = self.count[:, :, ::-1].cumsum(2)[:, :, ::-1]
         above = np.concatenate([above[:, :, 1:], np.zeros_like(above[:, :, :1])], 2)
         share_above = above / self.per_pref[None, :, None]
-        g = self.rate[:, None, :] + P["upgrade_imitation"][:, None, None] * share_above
+        g = self.rate[:, None, :] + (P["upgrade_imitation"] * reach)[:, None, None] * share_above
         g[:, :, LEVELS - 1] = 0.0
         # subsidy share the quarter's budget can pay, capped
         budget = m.budget(self.lever, s)
@@ -132,6 +180,8 @@ class Manufacturing:
         m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
         if quarter == 3 and m.years[y] >= self.demo_start:
             self._designate(P["demo_capacity"])
+        if quarter == 3:
+            self._servitise(reach, m.years[y])
 
     def _designate(self, capacity: np.ndarray) -> None:
         """Name up to ``capacity`` eligible firms per run, best expert score first."""
@@ -143,7 +193,27 @@ class Manufacturing:
         pick = rank < np.floor(capacity)[rr]
         self.designated[rr[pick], ff[pick]] = True
 
+    def _servitise(self, reach: np.ndarray, year: int) -> None:
+        """Year end: firms at service level accumulate hazard; then the province names backbone firms."""
+        P = self.m.params
+        at = self.level >= self.service_level
+        rate = (P["servitisation_rate"] * reach).astype(np.float32)
+        self.service_hazard += at * rate[:, None]
+        self.servitised |= at & (self.service_hazard >= self.service_clock)
+        if year < self.service_start:
+            return
+        open_ = self.servitised & ~self.service_named
+        cols = np.nonzero(open_.any(0))[0]                  # candidates of any run: keeps the sort small
+        if len(cols):
+            named = self.service_named[:, cols]
+            award(self.service_merit[:, cols], named, np.floor(P["service_demo_capacity"]).astype(np.int64),
+                  eligible=open_[:, cols])
+            self.service_named[:, cols] = named
+
     def record(self, y: int, out: dict) -> None:
         out["smart_factories"][:, y] = self.designated.sum(1)
         out["smart_level_firms"][:, y] = self.count[:, :, LEVELS - 1].sum(1)
         out["digital_workshop_firm_share"][:, y] = 100 * self.count[:, :, 3:].sum((1, 2)) / self.n
+        out["service_manufacturers"][:, y] = self.service_named.sum(1)
+        out["servitised_firms"][:, y] = self.servitised.sum(1)
+        out["platform_connected_firms"][:, y] = self.connected
