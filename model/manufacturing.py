@@ -31,8 +31,8 @@ Service-oriented manufacturing
     lifecycle services) with a yearly hazard ``servitisation_rate`` (exponential
     clocks drawn at the start).  From ``service_demo_start`` the province names
     up to ``service_demo_capacity`` backbone enterprises a year among
-    servitised firms not yet named, best expert score first
-    (``designations.award``).
+    servitised firms not yet named, best expert score first (the same score
+    as for demonstration factories; ``designations.award``).
 """
 from __future__ import annotations
 
@@ -48,12 +48,15 @@ LEVELS = 5
 
 
 @numba.njit(cache=True)
-def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share, cost, claims):
+def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share, cost, claims,
+             service_level, service_H, service_T, service_clock):
     """Upgrade every firm whose group's cumulative hazard passed its clock (in place).
 
     ``G``, ``count`` and ``weight`` are flat over (run, prefecture, level) and
     ``idx`` points each firm at its group; an upgraded firm moves to the next
-    group and draws its next threshold from its next clock.
+    group and draws its next threshold from its next clock.  A firm reaching
+    ``service_level`` gets its servitisation threshold: the run's cumulative
+    servitisation hazard ``service_H`` plus its own clock.
     """
     runs, n = level.shape
     top = clock.shape[2]
@@ -75,6 +78,20 @@ def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share,
                     threshold[r, f] = np.inf
                 else:
                     threshold[r, f] = G[i + 1] + clock[r, f, k] / w[f]
+                if old + 1 == service_level:
+                    service_T[r, f] = service_H[r] + service_clock[r, f]
+
+
+@numba.njit(cache=True)
+def _servitised(service_T, service_H, candidates, n_candidates):
+    """Append firms whose servitisation threshold was passed to their run's candidates (in place)."""
+    runs, n = service_T.shape
+    for r in range(runs):
+        for f in range(n):
+            if service_T[r, f] <= service_H[r]:
+                service_T[r, f] = np.inf                    # servitised: never counted again
+                candidates[r, n_candidates[r]] = f
+                n_candidates[r] += 1
 
 
 class Manufacturing:
@@ -128,11 +145,14 @@ class Manufacturing:
         self.service_level = int(scalar(P, "service_min_level"))
         self.service_start = scalar(P, "service_demo_start")
         self.service_clock = per_run(rng, "standard_exponential", (n,), np.float32)
-        noise = per_run(rng, "standard_normal", (n,), np.float32)
-        self.service_merit = np.log(f["size"])[None, :] + P["demo_merit_noise"][:, None] * noise
-        self.service_hazard = np.zeros((R, n), np.float32)   # accumulated while at service level
-        self.servitised = np.zeros((R, n), dtype=bool)
-        self.service_named = np.zeros((R, n), dtype=bool)
+        # servitisation: a firm at service level adds services once the run's cumulative hazard
+        # ``service_H`` passes its threshold ``service_T`` (its entry value plus its clock)
+        self.service_H = np.zeros(R)
+        self.service_T = np.where(self.level >= self.service_level, self.service_clock, np.inf).astype(np.float32)
+        # servitised firms per run, in the order they added services: firm ids (-1 = empty slot)
+        self.candidates = np.full((R, n), -1, np.int32)
+        self.n_candidates = np.zeros(R, np.int64)
+        self.named = np.zeros((R, n), dtype=bool)          # per candidate slot
 
     def platform_reach(self) -> np.ndarray:
         """Multiplier on peer and servitisation hazards from platform-connected firms, per run."""
@@ -176,7 +196,8 @@ class Manufacturing:
 
         claims = np.zeros(m.runs)
         _upgrade(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
-                 self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims)
+                 self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims,
+                 self.service_level, self.service_H, self.service_T, self.service_clock)
         m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
         if quarter == 3 and m.years[y] >= self.demo_start:
             self._designate(P["demo_capacity"])
@@ -194,26 +215,22 @@ class Manufacturing:
         self.designated[rr[pick], ff[pick]] = True
 
     def _servitise(self, reach: np.ndarray, year: int) -> None:
-        """Year end: firms at service level accumulate hazard; then the province names backbone firms."""
+        """Year end: a year of servitisation hazard; then the province names backbone firms."""
         P = self.m.params
-        at = self.level >= self.service_level
-        rate = (P["servitisation_rate"] * reach).astype(np.float32)
-        self.service_hazard += at * rate[:, None]
-        self.servitised |= at & (self.service_hazard >= self.service_clock)
+        self.service_H += P["servitisation_rate"] * reach
+        _servitised(self.service_T, self.service_H, self.candidates, self.n_candidates)
         if year < self.service_start:
             return
-        open_ = self.servitised & ~self.service_named
-        cols = np.nonzero(open_.any(0))[0]                  # candidates of any run: keeps the sort small
-        if len(cols):
-            named = self.service_named[:, cols]
-            award(self.service_merit[:, cols], named, np.floor(P["service_demo_capacity"]).astype(np.int64),
-                  eligible=open_[:, cols])
-            self.service_named[:, cols] = named
+        k = int(self.n_candidates.max())
+        ids = self.candidates[:, :k]
+        merit = self.merit[self.m.rows, ids]            # the same expert score as for smart factories
+        award(np.where(ids >= 0, merit, -np.inf), self.named[:, :k],       # a view: updated in place
+              np.floor(P["service_demo_capacity"]).astype(np.int64))
 
     def record(self, y: int, out: dict) -> None:
         out["smart_factories"][:, y] = self.designated.sum(1)
         out["smart_level_firms"][:, y] = self.count[:, :, LEVELS - 1].sum(1)
         out["digital_workshop_firm_share"][:, y] = 100 * self.count[:, :, 3:].sum((1, 2)) / self.n
-        out["service_manufacturers"][:, y] = self.service_named.sum(1)
-        out["servitised_firms"][:, y] = self.servitised.sum(1)
+        out["service_manufacturers"][:, y] = self.named.sum(1)
+        out["servitised_firms"][:, y] = self.n_candidates
         out["platform_connected_firms"][:, y] = self.connected
