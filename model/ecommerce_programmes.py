@@ -15,7 +15,7 @@ Programmes (bases, firms, clusters)
     at most ``nominations`` waiting at a time), which raises the expected
     places and puts the cultivated candidates first (score bonus).  Rounds
     happen in the last quarter, cultivation after them, so money acts on the
-    next year's round.
+    next year's round; money a year cannot use is not spent (no carry-over).
 Rural demonstration counties
     Yearly national batches (sizes from the data); Hubei's places are
     ``floor(batch * hubei_share * (readiness / readiness in 2014) ** e + u)``;
@@ -72,9 +72,8 @@ class Programme:
             return np.zeros(len(self.pot))
         n = np.minimum(np.floor(self.pot / self.cost), np.maximum(self.nominations - self.waiting(), 0))
         n = award(self.quality, self.cultivated, n.astype(np.int64), eligible=~self.designated)
-        paid = n * self.cost
-        self.pot -= paid
-        return paid
+        self.pot[:] = 0                                  # what the year could not use is not spent
+        return n * self.cost
 
 
 class RuralCounties:
@@ -133,7 +132,7 @@ class RuralCounties:
             n = np.minimum(np.floor(self.pot / cost), scalar(P, "provincial_county_capacity")).astype(np.int64)
             n = award(score, self.supported, n, eligible=self.eligible[None, :] & ~self.designated)
             paid = n * cost
-            self.pot -= paid
+            self.pot[:] = 0                              # what the year could not use is not spent
         return paid
 
     def by_region(self) -> np.ndarray:
