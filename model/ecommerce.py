@@ -23,11 +23,19 @@ Volume
     service point spend ``offline_rural_factor`` as much online.  Both are
     scaled per run so 2015 equals the observed 11,000亿元 with the B2B share
     of ``b2b_share_2015``; years after 2015 are projections, not fits.
+Designations (``model/ecommerce_programmes.py``)
+    National demonstration bases and firms, cross-border clusters and rural
+    demonstration counties, in year-end rounds.  The e-commerce lever is split:
+    ``ecommerce_support_share`` for firms' adoption, ``rural_county_support_share``
+    for provincial demonstration counties, ``demo_cultivation_share`` for
+    cultivating candidates (a third each for bases, firms, clusters), the rest
+    for village service points.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .ecommerce_programmes import Programme, RuralCounties
 from .parameters import scalar
 from .population import N_PREF, firm_structure
 from .streams import per_run
@@ -39,7 +47,9 @@ class ECommerce:
     lever = "ecommerce"
     levers = (lever,)         # the action areas whose money this module spends
     name = "ecommerce"
-    outputs = {"ecommerce_volume": False, "ecommerce_firm_share": False, "ecommerce_service_points": False}
+    outputs = {"ecommerce_volume": False, "ecommerce_firm_share": False, "ecommerce_service_points": False,
+               "ecommerce_demo_bases": False, "ecommerce_demo_firms": False, "crossborder_clusters": False,
+               "rural_ecommerce_demo_counties": False, "rural_ecommerce_demo_counties_by_region": True}
 
     def __init__(self, model):
         self.m = m = model
@@ -76,6 +86,40 @@ class ECommerce:
         self.point_share = np.zeros((R, N_PREF))
         self.raw = np.zeros((R, len(m.years), 2))      # unscaled B2B and B2C volume
 
+        # designations (drawn after the firms' clocks: earlier draws unchanged)
+        self.county_share = scalar(P, "rural_county_support_share")
+        self.demo_share = scalar(P, "demo_cultivation_share")
+        self.counties = RuralCounties(m, rng)
+        share = P["demo_bases_hubei_share"]
+        self.bases = Programme(m, rng, "demo_bases", {2019: 13 * share, 2020: 15 * share},
+                               int(scalar(P, "demo_bases_2015")))
+        accepted = scalar(P, "demo_firms_nominations") * P["demo_firms_acceptance"]
+        self.firms = Programme(m, rng, "demo_firms", {2017: accepted, 2019: accepted},
+                               int(scalar(P, "demo_firms_2015")))
+        start = int(scalar(P, "crossborder_start"))
+        self.clusters = Programme(m, rng, "crossborder", {y: P["crossborder_rate"] for y in
+                                                          range(start, int(m.years[-1]) + 1)})
+        self.programmes = (self.bases, self.firms, self.clusters)
+
+    def _coverage(self) -> np.ndarray:
+        """Share of each prefecture's villages with broadband (runs, 17), in [0, 1]."""
+        conn = self.m.connectivity
+        return conn.covered_count / conn.villages_per_pref
+
+    def _delivery_readiness(self) -> np.ndarray:
+        """Rural parcel-delivery reach per prefecture (runs, 17), in [0, 1].
+
+        ``model.logistics.rural_delivery_share`` weighted by
+        ``coupling_logistics_ecommerce``; the stand-alone assumption (coupling
+        0) is that delivery reaches the villages broadband reaches.
+        """
+        coverage = self._coverage()
+        c = self.m.params["coupling_logistics_ecommerce"][:, None]
+        logistics = getattr(self.m, "logistics", None)   # PLACEHOLDER: remove once model.logistics is merged
+        if logistics is None:                             # PLACEHOLDER
+            return coverage                               # PLACEHOLDER
+        return c * logistics.rural_delivery_share + (1 - c) * coverage
+
     def _cum(self, cum: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """Prefix sum up to flat ranking positions ``pos`` (runs, k), per run."""
         return cum[self.rows, pos - self.start]
@@ -91,6 +135,10 @@ class ECommerce:
         dt = m.dt
         budget = m.budget(self.lever, s)
         support = budget * self.support_share
+        put_aside = budget * (self.county_share + self.demo_share)
+        self.counties.pot += budget * self.county_share
+        for programme in self.programmes:
+            programme.pot += budget * self.demo_share / len(self.programmes)
         # firms
         share_adopted = (self.adopted - self.block) / self.per_pref[None, :]
         g = P["bass_p_firms_ecommerce"][:, None] + P["bass_q_firms_ecommerce"][:, None] * share_adopted
@@ -109,13 +157,18 @@ class ECommerce:
             sp += (P["bass_p_service_points"][:, None] + P["bass_q_service_points"][:, None] * sp) * (1 - sp) * dt
         covered = m.connectivity.covered_count
         without = covered * (1 - sp)
-        if budget > support:
-            wanted = (budget - support) / self.point_cost          # points per run
+        if budget > support + put_aside:
+            wanted = (budget - support - put_aside) / self.point_cost          # points per run
             placed = np.minimum(wanted, without.sum(1))
             sp += placed[:, None] * without / np.maximum(without.sum(1, keepdims=True), 1e-12) \
                 / np.maximum(covered, 1)
             spent = spent + placed * self.point_cost
         np.clip(sp, 0, 1, out=sp)
+        if quarter == 3:
+            year = int(m.years[y])
+            spent = spent + self.counties.year_end(year, self._coverage(), self._delivery_readiness())
+            for programme in self.programmes:
+                spent = spent + programme.year_end(year)
         m.record_spend(self.lever, spent)
 
     def record(self, y: int, out: dict) -> None:
@@ -132,6 +185,11 @@ class ECommerce:
         self.raw[:, y] = np.stack([b2b, b2c], 1)
         out["ecommerce_firm_share"][:, y] = 100 * (self.adopted - self.block).sum(1) / self.per_pref.sum()
         out["ecommerce_service_points"][:, y] = (self.point_share * m.connectivity.covered_count).sum(1)
+        out["ecommerce_demo_bases"][:, y] = self.bases.designated.sum(1)
+        out["ecommerce_demo_firms"][:, y] = self.firms.designated.sum(1)
+        out["crossborder_clusters"][:, y] = self.clusters.designated.sum(1)
+        out["rural_ecommerce_demo_counties_by_region"][:, y] = self.counties.by_region()
+        out["rural_ecommerce_demo_counties"][:, y] = self.counties.designated.sum(1)
 
     def finish(self, out: dict) -> None:
         """Scale the volume so 2015 equals the observation (per run)."""

@@ -18,12 +18,28 @@ Designation
     From 2016, each year the province names up to ``demo_capacity`` landmark
     demonstration factories among level-4 firms not yet named, ranked by
     expert score (log size plus noise).  Designations are cumulative.
+Platforms (the platform_sharing lever)
+    Provincial money connects digitised firms (level >= ``platform_min_level``)
+    to industrial-internet / sharing platforms at ``platform_connect_cost``
+    each; a firm is connected once (expected count, capped by the digitised
+    firms not yet connected: manufacturing -> platforms).  The connected share
+    of all firms raises the peer (imitation) term of the upgrade hazard and
+    the servitisation hazard by ``1 + platform_uplift * share`` (platforms ->
+    manufacturing), scaled by ``coupling_platforms_manufacturing``.
+Service-oriented manufacturing
+    Firms at level >= ``service_min_level`` add services (remote maintenance,
+    lifecycle services) with a yearly hazard ``servitisation_rate`` (exponential
+    clocks drawn at the start).  From ``service_demo_start`` the province names
+    up to ``service_demo_capacity`` backbone enterprises a year among
+    servitised firms not yet named, best expert score first (the same score
+    as for demonstration factories; ``designations.award``).
 """
 from __future__ import annotations
 
 import numba
 import numpy as np
 
+from .designations import award
 from .parameters import scalar
 from .population import N_PREF, firm_structure
 from .streams import per_run
@@ -32,12 +48,15 @@ LEVELS = 5
 
 
 @numba.njit(cache=True)
-def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share, cost, claims):
+def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share, cost, claims,
+             service_level, service_H, service_T, service_clock):
     """Upgrade every firm whose group's cumulative hazard passed its clock (in place).
 
     ``G``, ``count`` and ``weight`` are flat over (run, prefecture, level) and
     ``idx`` points each firm at its group; an upgraded firm moves to the next
-    group and draws its next threshold from its next clock.
+    group and draws its next threshold from its next clock.  A firm reaching
+    ``service_level`` gets its servitisation threshold: the run's cumulative
+    servitisation hazard ``service_H`` plus its own clock.
     """
     runs, n = level.shape
     top = clock.shape[2]
@@ -59,15 +78,31 @@ def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share,
                     threshold[r, f] = np.inf
                 else:
                     threshold[r, f] = G[i + 1] + clock[r, f, k] / w[f]
+                if old + 1 == service_level:
+                    service_T[r, f] = service_H[r] + service_clock[r, f]
+
+
+@numba.njit(cache=True)
+def _servitised(service_T, service_H, candidates, n_candidates):
+    """Append firms whose servitisation threshold was passed to their run's candidates (in place)."""
+    runs, n = service_T.shape
+    for r in range(runs):
+        for f in range(n):
+            if service_T[r, f] <= service_H[r]:
+                service_T[r, f] = np.inf                    # servitised: never counted again
+                candidates[r, n_candidates[r]] = f
+                n_candidates[r] += 1
 
 
 class Manufacturing:
     """Maturity upgrades and demonstration designations for a batch of runs."""
 
     lever = "advanced_manufacturing"
-    levers = (lever,)         # the action areas whose money this module spends
+    platform_lever = "platform_sharing"
+    levers = (lever, platform_lever)     # the action areas whose money this module spends
     name = "manufacturing"
-    outputs = {"smart_factories": False, "smart_level_firms": False, "digital_workshop_firm_share": False}
+    outputs = {"smart_factories": False, "smart_level_firms": False, "digital_workshop_firm_share": False,
+               "service_manufacturers": False, "servitised_firms": False, "platform_connected_firms": False}
 
     def __init__(self, model):
         self.m = m = model
@@ -103,6 +138,37 @@ class Manufacturing:
         self.threshold[self.level == LEVELS - 1] = np.inf
         self._recount()
 
+        # platforms and servitisation (drawn after the upgrade clocks: earlier draws unchanged)
+        self.platform_level = int(scalar(P, "platform_min_level"))
+        self.connect_cost = scalar(P, "platform_connect_cost")
+        self.connected = np.zeros(R)                    # firms connected to a platform (expected count)
+        self.service_level = int(scalar(P, "service_min_level"))
+        self.service_start = scalar(P, "service_demo_start")
+        self.service_clock = per_run(rng, "standard_exponential", (n,), np.float32)
+        # servitisation: a firm at service level adds services once the run's cumulative hazard
+        # ``service_H`` passes its threshold ``service_T`` (its entry value plus its clock)
+        self.service_H = np.zeros(R)
+        self.service_T = np.where(self.level >= self.service_level, self.service_clock, np.inf).astype(np.float32)
+        # servitised firms per run, in the order they added services: firm ids (-1 = empty slot)
+        self.candidates = np.full((R, n), -1, np.int32)
+        self.n_candidates = np.zeros(R, np.int64)
+        self.named = np.zeros((R, n), dtype=bool)          # per candidate slot
+
+    def platform_reach(self) -> np.ndarray:
+        """Multiplier on peer and servitisation hazards from platform-connected firms, per run."""
+        P = self.m.params
+        return 1 + P["coupling_platforms_manufacturing"] * P["platform_uplift"] * self.connected / self.n
+
+    def _connect(self, s: int) -> None:
+        """Spend the quarter's platform money connecting digitised firms not yet connected."""
+        budget = self.m.budget(self.platform_lever, s)
+        if budget <= 0:
+            return
+        digitised = self.count[:, :, self.platform_level:].sum((1, 2))
+        new = np.minimum(budget / self.connect_cost, np.maximum(digitised - self.connected, 0))
+        self.connected += new
+        self.m.record_spend(self.platform_lever, new * self.connect_cost)
+
     def _recount(self) -> None:
         R = self.m.runs
         size = R * N_PREF * LEVELS
@@ -113,10 +179,12 @@ class Manufacturing:
     def step(self, s: int, y: int, quarter: int) -> None:
         m, P = self.m, self.m.params
         dt = m.dt
+        self._connect(s)
+        reach = self.platform_reach()
         above = self.count[:, :, ::-1].cumsum(2)[:, :, ::-1]
         above = np.concatenate([above[:, :, 1:], np.zeros_like(above[:, :, :1])], 2)
         share_above = above / self.per_pref[None, :, None]
-        g = self.rate[:, None, :] + P["upgrade_imitation"][:, None, None] * share_above
+        g = self.rate[:, None, :] + (P["upgrade_imitation"] * reach)[:, None, None] * share_above
         g[:, :, LEVELS - 1] = 0.0
         # subsidy share the quarter's budget can pay, capped
         budget = m.budget(self.lever, s)
@@ -128,10 +196,13 @@ class Manufacturing:
 
         claims = np.zeros(m.runs)
         _upgrade(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
-                 self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims)
+                 self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims,
+                 self.service_level, self.service_H, self.service_T, self.service_clock)
         m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
         if quarter == 3 and m.years[y] >= self.demo_start:
             self._designate(P["demo_capacity"])
+        if quarter == 3:
+            self._servitise(reach, m.years[y])
 
     def _designate(self, capacity: np.ndarray) -> None:
         """Name up to ``capacity`` eligible firms per run, best expert score first."""
@@ -143,7 +214,23 @@ class Manufacturing:
         pick = rank < np.floor(capacity)[rr]
         self.designated[rr[pick], ff[pick]] = True
 
+    def _servitise(self, reach: np.ndarray, year: int) -> None:
+        """Year end: a year of servitisation hazard; then the province names backbone firms."""
+        P = self.m.params
+        self.service_H += P["servitisation_rate"] * reach
+        _servitised(self.service_T, self.service_H, self.candidates, self.n_candidates)
+        if year < self.service_start:
+            return
+        k = int(self.n_candidates.max())
+        ids = self.candidates[:, :k]
+        merit = self.merit[self.m.rows, ids]            # the same expert score as for smart factories
+        award(np.where(ids >= 0, merit, -np.inf), self.named[:, :k],       # a view: updated in place
+              np.floor(P["service_demo_capacity"]).astype(np.int64))
+
     def record(self, y: int, out: dict) -> None:
         out["smart_factories"][:, y] = self.designated.sum(1)
         out["smart_level_firms"][:, y] = self.count[:, :, LEVELS - 1].sum(1)
         out["digital_workshop_firm_share"][:, y] = 100 * self.count[:, :, 3:].sum((1, 2)) / self.n
+        out["service_manufacturers"][:, y] = self.named.sum(1)
+        out["servitised_firms"][:, y] = self.n_candidates
+        out["platform_connected_firms"][:, y] = self.connected

@@ -17,7 +17,12 @@ Rules per quarter (2011 onward; 2010 is the initial state):
   ``s = min(subsidy_cap_share, budget / expected cost of the quarter's
   upgrades)`` (0 without money); subsidies paid are capped by the budget;
 * in the fourth quarter from ``demo_start``, up to ``floor(demo_capacity)``
-  level-4 firms not yet designated are designated, highest merit first.
+  level-4 firms not yet designated are designated, highest merit first;
+* platforms: before the hazards, the quarter's platform_sharing money
+  connects ``money / platform_connect_cost`` firms (at most the firms at
+  level ``platform_min_level`` or above not yet connected, counted at the
+  start of the quarter), and ``upgrade_imitation`` is multiplied by
+  ``1 + coupling_platforms_manufacturing * platform_uplift * connected / firms``.
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ STEPS_PER_YEAR = 4
 DT = 1 / STEPS_PER_YEAR
 TOP = LEVELS - 1
 LEVER = "advanced_manufacturing"
+PLATFORM_LEVER = "platform_sharing"
 
 
 class Firm(mesa.Agent):
@@ -74,8 +80,10 @@ class Reference(mesa.Model):
         self.p = p
         self.years = list(range(START_YEAR, end_year + 1))
         # 亿元 per year -> 万元 per quarter, indexed by year
-        money = scenario.spending(np.array(self.years), [LEVER])[:, 0]
-        self.budget_q = {y: float(v) * 1e4 / STEPS_PER_YEAR for y, v in zip(self.years, money)}
+        money = scenario.spending(np.array(self.years), [LEVER, PLATFORM_LEVER])
+        self.budget_q = {y: float(v) * 1e4 / STEPS_PER_YEAR for y, v in zip(self.years, money[:, 0])}
+        self.platform_q = {y: float(v) * 1e4 / STEPS_PER_YEAR for y, v in zip(self.years, money[:, 1])}
+        self.connected = 0.0
         self.rate = [p[f"upgrade_rate_L{i}"] for i in range(TOP)]
         self.cost = [p[f"upgrade_cost_L{i}"] for i in range(TOP)]
         self.imitation = p["upgrade_imitation"]
@@ -118,6 +126,7 @@ class Reference(mesa.Model):
 
     def step(self) -> None:
         year, budget = self.year, self.budget_q[self.year]
+        self.connect(self.platform_q[year])
         self.census()
         self.subsidy = 0.0
         if budget > 0:
@@ -132,6 +141,15 @@ class Reference(mesa.Model):
                 self.designate()
             self.record()
         self.quarter += 1
+
+    def connect(self, money: float) -> None:
+        """Connect digitised firms to platforms with the quarter's money; set the quarter's imitation."""
+        p = self.p
+        if money > 0:
+            digitised = sum(1 for a in self.agents if a.level >= p["platform_min_level"])
+            self.connected += min(money / p["platform_connect_cost"], max(digitised - self.connected, 0.0))
+        reach = p["coupling_platforms_manufacturing"] * p["platform_uplift"] * self.connected / len(self.agents)
+        self.imitation = p["upgrade_imitation"] * (1 + reach)
 
     def designate(self) -> None:
         """Name up to ``floor(demo_capacity)`` undesignated level-4 firms, best merit first."""
