@@ -115,10 +115,7 @@ class ECommerce:
         """
         coverage = self._coverage()
         c = self.m.params["coupling_logistics_ecommerce"][:, None]
-        logistics = getattr(self.m, "logistics", None)   # PLACEHOLDER: remove once model.logistics is merged
-        if logistics is None:                             # PLACEHOLDER
-            return coverage                               # PLACEHOLDER
-        return c * logistics.rural_delivery_share + (1 - c) * coverage
+        return c * self.m.logistics.rural_delivery_share + (1 - c) * coverage
 
     def _cum(self, cum: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """Prefix sum up to flat ranking positions ``pos`` (runs, k), per run."""
