@@ -48,8 +48,26 @@ def test_catalogue_links_targets_areas_and_levers():
     assert len(targets) == 29 and len(areas) == 16
     assert set(targets.area) <= set(areas.index)
     assert (areas["max"].astype(float) > areas["min"].astype(float)).all()
-    assert catalogue.modelled_targets() == ["ecommerce_volume", "smart_factories", "villages_broadband_share"]
-    assert sorted(catalogue.wired_areas()) == ["advanced_manufacturing", "ecommerce", "infrastructure"]
+    assert sorted(catalogue.modelled_targets()) == sorted(targets.index)          # all 29
+    lever_only = {"culture_creative", "eco_environment", "emerging_industries",
+                  "innovation_entrepreneurship", "information_security"}
+    assert set(catalogue.wired_areas()) == set(areas.index) - lever_only
+    for area in lever_only:          # their notes say why there is no indicator
+        assert "lever only" in areas.loc[area, "note_en"] and "仅有投入杠杆" in areas.loc[area, "note_zh"]
+
+
+def test_every_output_is_described_and_every_indicator_produced():
+    from model.engine import MODULES
+    from model.results import diagnostics
+    outputs = {name.removesuffix("_by_region"): module.name for module in MODULES for name in module.outputs}
+    ind = catalogue.indicators()
+    for name, module in outputs.items():
+        assert name in ind.index or name in diagnostics(), f"{name} has no catalogue row"
+        if name in ind.index:
+            assert ind.loc[name, "module"] == module, f"{name}: indicators.csv says {ind.loc[name, 'module']}"
+    assert set(ind.index) <= set(outputs), f"not produced: {set(ind.index) - set(outputs)}"
+    regional = {n.removesuffix("_by_region") for m in MODULES for n in m.outputs if n.endswith("_by_region")}
+    assert set(ind.index[ind.regional]) == regional & set(ind.index)
 
 
 def test_history_reads_ratios_and_bounds():
