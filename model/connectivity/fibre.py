@@ -1,0 +1,70 @@
+"""Fibre (FTTH) share of broadband subscribers and the all-fibre cities.
+
+State
+    Per prefecture, the share of broadband subscribers on fibre to the home
+    ("光进铜退"): a logistic path in time, ``logit x`` rising by
+    ``fibre_logit_rate`` a year, through ``fibre_share_2015`` (the national
+    share, Hubei assumed at it) at the end of 2015, shifted per prefecture and
+    run by a normal draw (sd ``fibre_prefecture_sd``).
+All-fibre cities
+    Wuhan, Yichang and Xiangyang (the plan's 率先成为全光网城市) reach all-fibre
+    status when their fibre share passes ``allfibre_threshold``; status, once
+    reached, is kept.
+Money
+    What is left of the infrastructure money after the village tails and the
+    schools pays fibre retrofits of copper subscribers in the named cities
+    not yet all-fibre, ``fibre_retrofit_cost`` per subscriber, shared by their
+    copper subscribers.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, logit
+
+from ..streams import per_run
+
+NAMED_CITIES = (0, 4, 3)        # Wuhan, Xiangyang, Yichang in model order (data/prefectures.csv)
+
+
+class CityFibre:
+    """FTTH share per prefecture and all-fibre status of the named cities, for a batch of runs."""
+
+    outputs = {"fibre_subscriber_share": False, "fibre_subscriber_share_by_region": True,
+               "allfibre_cities": False}
+
+    def __init__(self, conn, gens):
+        self.c = conn
+        P, m = conn.m.params, conn.m
+        noise = per_run(gens, "standard_normal", (len(conn.villages_per_pref),))
+        self.rate = P["fibre_logit_rate"][:, None]
+        start = (logit(P["fibre_share_2015"])[:, None] - self.rate * (2015 - m.years[0])
+                 + P["fibre_prefecture_sd"][:, None] * noise)
+        self.x = expit(start)                                  # (R, 17)
+        self.cities = np.array(NAMED_CITIES)
+        self.threshold = P["allfibre_threshold"][:, None]
+        self.cost = P["fibre_retrofit_cost"]                   # 万元 per subscriber
+        self.reached = self.x[:, self.cities] >= self.threshold
+
+    def step(self, s: int, y: int, quarter: int, t: float, money: np.ndarray) -> np.ndarray:
+        """Migration this quarter, then retrofits paid by the province; returns money spent (万元 per run)."""
+        self.x = expit(logit(self.x) + self.rate * self.c.m.dt)
+        spent = np.zeros_like(money)
+        if np.any(money > 0):
+            urban, rural = self.c.subscribers(y)
+            subs = (urban + rural)[:, self.cities] * 1e4                         # subscribers
+            copper = (1 - self.x[:, self.cities]) * subs * ~self.reached
+            total = copper.sum(1)
+            converted = np.minimum(total, money / self.cost)
+            frac = np.where(total > 0, converted / np.maximum(total, 1e-12), 0.0)[:, None]
+            self.x[:, self.cities] += frac * copper / np.maximum(subs, 1e-12)
+            np.minimum(self.x, 1.0, out=self.x)
+            spent = converted * self.cost
+        self.reached |= self.x[:, self.cities] >= self.threshold
+        return spent
+
+    def record(self, y: int, out: dict) -> None:
+        urban, rural = self.c.subscribers(y)
+        subs = urban + rural
+        out["fibre_subscriber_share_by_region"][:, y] = 100 * self.x
+        out["fibre_subscriber_share"][:, y] = 100 * (self.x * subs).sum(1) / subs.sum(1)
+        out["allfibre_cities"][:, y] = self.reached.sum(1)
