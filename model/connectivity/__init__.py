@@ -113,17 +113,13 @@ class Connectivity:
         self.k = np.round(P["village_coverage_2010"] * n).astype(np.int64)
         self.head = head = int(self.k.min()) - 1
         rows = self.rows
-        split = np.argpartition(per_hh, head, axis=1)
-        part = split[:, head:]
+        part = np.argpartition(per_hh, head, axis=1)[:, head:]
         tail = per_hh[rows, part]
         order = np.argsort(tail, axis=1)
         ranked = part[rows, order]                               # village index by rank (tail)
         self.per_hh = tail[rows, order]
         self.pref_sorted = v["pref"][ranked]
         self.poverty_sorted = v["poverty"][ranked]
-        # the head (cheapest villages, unordered) per prefecture: 4G covers it in proportion
-        flat = (rows * N_PREF + v["pref"][split[:, :head]]).ravel()
-        self.head_count = np.bincount(flat, minlength=R * N_PREF).reshape(R, N_PREF).astype(float)
         # poor villages: villages of poverty counties (the 4,821 registered poor villages are not in the data)
         self.poor_per_pref = np.bincount(v["pref"], v["poverty"], minlength=N_PREF)
         self.share_sorted = v["share"][ranked]
@@ -143,6 +139,7 @@ class Connectivity:
         self.cohort_share[:, :, 0] = 1 - self.cohort_share[:, :, 0]
         self.covered_count = self.villages_per_pref - self.covered_count
         self.covered_poor = self.poor_per_pref - self.covered_poor
+        self.k0, self.covered0 = self.k.copy(), self.covered_count.copy()     # the start, per run
         self.F = np.zeros((R, N_PREF, S + 1))                  # adoption fraction per cohort
         m_u, m_r = self.ceilings(0)
         ratio = P["rural_urban_adoption_ratio"]

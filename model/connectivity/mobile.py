@@ -10,9 +10,8 @@
     Once operators have covered their footprint, provincial money left after
     the fibre tail pays the gap of the next villages (4G cost = ``village_4g_cost_ratio``
     x fibre cost), cheapest first, within ``village_4g_capacity`` per quarter.
-    Within the head of the ranking (villages cheaper than any initially
-    uncovered one, stored unordered) 4G is spread over prefectures in
-    proportion to their head villages.
+    Among the villages with fibre at the start (cheaper than any other, held
+    unordered) 4G is spread over prefectures in proportion to their count.
 Mobile internet users
     Bass diffusion per prefecture in users per 100 residents; the ceiling is
     ``mobile_ceiling`` for urban residents and for rural residents of 4G
@@ -53,7 +52,7 @@ class Mobile:
         self.ramp_done = ramp >= 1
         self.k_op = np.floor(ramp * self.k_prof).astype(np.int64)
         self.k = np.zeros(R, dtype=np.int64)                   # villages with 4G: ranked prefix
-        self.tail_count = np.zeros((R, N_PREF))               # 4G villages beyond the head
+        self.tail_count = np.zeros((R, N_PREF))               # 4G villages beyond the start's coverage
 
         # mobile internet users per 100 residents, per prefecture
         self.p, self.q = P["bass_p_mobile"][:, None], P["bass_q_mobile"][:, None]
@@ -82,13 +81,12 @@ class Mobile:
     def count(self) -> np.ndarray:
         """Villages with 4G per prefecture, (runs, 17)."""
         c = self.c
-        head_part = c.head_count * (np.minimum(self.k, c.head) / max(c.head, 1))[:, None]
-        return head_part + self.tail_count
+        return c.covered0 * (np.minimum(self.k, c.k0) / c.k0)[:, None] + self.tail_count
 
     def _extend(self, k_new: np.ndarray) -> None:
         """Cover ranked positions up to ``k_new`` (counting the tail part per prefecture)."""
         c = self.c
-        lo, hi = np.maximum(self.k, c.head), np.maximum(k_new, c.head)
+        lo, hi = np.maximum(self.k, c.k0), np.maximum(k_new, c.k0)
         width = int((hi - lo).max(initial=0))
         if width:
             pos = lo[:, None] + np.arange(width)[None, :]
