@@ -220,11 +220,12 @@ class Connectivity:
         self._add_cohort(s + 1, k_old, k_new)
         self.k = k_new
         # what is left of the quarter's money: 4G tail, schools, city fibre, in that order
-        left = np.maximum(budget - spent, 0.0)
+        left = np.maximum(budget - spent, 0.0) if budget > 0 else None
         for part in (self.mobile, self.schools, self.fibre):
-            used = part.step(s, y, quarter, t, left)
-            spent = spent + used
-            left = np.maximum(left - used, 0.0)
+            used = part.step(s, y, quarter, left)
+            if used is not None:
+                spent = spent + used
+                left = np.maximum(left - used, 0.0)
         m.record_spend(self.lever, spent)
 
         # subscriptions: Bass per pool, peers within the prefecture's pool

@@ -39,27 +39,34 @@ class CityFibre:
         self.rate = P["fibre_logit_rate"][:, None]
         start = (logit(P["fibre_share_2015"])[:, None] - self.rate * (2015 - m.years[0])
                  + P["fibre_prefecture_sd"][:, None] * noise)
-        self.x = expit(start)                                  # (R, 17)
+        self.logit_x = start                                   # (R, 17), logit of the fibre share
         self.cities = np.array(NAMED_CITIES)
-        self.threshold = P["allfibre_threshold"][:, None]
+        self.logit_threshold = logit(P["allfibre_threshold"])[:, None]
         self.cost = P["fibre_retrofit_cost"]                   # 万元 per subscriber
-        self.reached = self.x[:, self.cities] >= self.threshold
+        self.step_logit = self.rate * m.dt
+        self.reached = self.logit_x[:, self.cities] >= self.logit_threshold
 
-    def step(self, s: int, y: int, quarter: int, t: float, money: np.ndarray) -> np.ndarray:
+    @property
+    def x(self) -> np.ndarray:
+        """Fibre share of broadband subscribers per prefecture, (runs, 17)."""
+        return expit(self.logit_x)
+
+    def step(self, s: int, y: int, quarter: int, money: np.ndarray | None) -> np.ndarray | None:
         """Migration this quarter, then retrofits paid by the province; returns money spent (万元 per run)."""
-        self.x = expit(logit(self.x) + self.rate * self.c.m.dt)
-        spent = np.zeros_like(money)
-        if np.any(money > 0):
+        self.logit_x += self.step_logit
+        spent = None
+        if money is not None:
             urban, rural = self.c.subscribers(y)
             subs = (urban + rural)[:, self.cities] * 1e4                         # subscribers
-            copper = (1 - self.x[:, self.cities]) * subs * ~self.reached
+            x = expit(self.logit_x[:, self.cities])
+            copper = (1 - x) * subs * ~self.reached
             total = copper.sum(1)
             converted = np.minimum(total, money / self.cost)
             frac = np.where(total > 0, converted / np.maximum(total, 1e-12), 0.0)[:, None]
-            self.x[:, self.cities] += frac * copper / np.maximum(subs, 1e-12)
-            np.minimum(self.x, 1.0, out=self.x)
+            x = np.minimum(x + frac * copper / np.maximum(subs, 1e-12), 1 - 1e-12)
+            self.logit_x[:, self.cities] = logit(x)
             spent = converted * self.cost
-        self.reached |= self.x[:, self.cities] >= self.threshold
+        self.reached |= self.logit_x[:, self.cities] >= self.logit_threshold
         return spent
 
     def record(self, y: int, out: dict) -> None:

@@ -67,6 +67,7 @@ class Mobile:
         age = -np.log((1 - a) / (1 + a * q / p)) / (p + q)
         e = np.exp(-(p + q) * np.maximum(age - 5, 0))
         self.users = ((1 - e) / (1 + q / p * e))[:, None] * ceiling
+        self._ceiling = None
 
     def ceiling(self, y: int) -> np.ndarray:
         """Mobile internet users per 100 residents at saturation, (runs, 17)."""
@@ -83,8 +84,10 @@ class Mobile:
         c = self.c
         return c.covered0 * (np.minimum(self.k, c.k0) / c.k0)[:, None] + self.tail_count
 
-    def _extend(self, k_new: np.ndarray) -> None:
-        """Cover ranked positions up to ``k_new`` (counting the tail part per prefecture)."""
+    def _extend(self, k_new: np.ndarray) -> bool:
+        """Cover ranked positions up to ``k_new`` (counting the part beyond the start per prefecture)."""
+        if not (k_new > self.k).any():
+            return False
         c = self.c
         lo, hi = np.maximum(self.k, c.k0), np.maximum(k_new, c.k0)
         width = int((hi - lo).max(initial=0))
@@ -95,31 +98,35 @@ class Mobile:
             flat = (c.rows * N_PREF + c.pref_sorted[c.rows, pos]).ravel()
             self.tail_count += np.bincount(flat, ok.ravel(), len(lo) * N_PREF).reshape(-1, N_PREF)
         self.k = np.maximum(self.k, k_new)
+        return True
 
-    def step(self, s: int, y: int, quarter: int, t: float, money: np.ndarray) -> np.ndarray:
+    def step(self, s: int, y: int, quarter: int, money: np.ndarray | None) -> np.ndarray | None:
         """Operators' rollout, then the province funds the tail; returns money spent (万元 per run)."""
         c, m = self.c, self.c.m
-        k_old = np.maximum(self.k, self.k_op[:, s])
-        spent = np.zeros(m.runs)
-        eligible = self.ramp_done[:, s] & (money > 0)
-        if eligible.any():
-            rows = c.rows
-            start = np.maximum(k_old, self.k_prof[:, s])
-            pos = start[:, None] + np.arange(self.window)[None, :]
-            valid = (pos < c.n) & (pos < (start + self.capacity)[:, None]) & eligible[:, None]
-            pos = np.minimum(pos, c.n - 1) - c.head
-            rural_now = m.macro.quarterly(c.rural_quarterly, y, quarter)
-            hh = c.share_sorted[rows, pos] * rural_now[rows, c.pref_sorted[rows, pos]]
-            scale = self.ratio * self.decline[:, s] * (1 - self.central[:, s])
-            gap = scale[:, None] * hh * np.maximum(c.per_hh[rows, pos] - self.theta[:, s, None], 0)
-            cum = np.cumsum(np.where(valid, gap, np.inf), axis=1)
-            funded = (cum <= money[:, None]).sum(1)
-            spent = np.where(funded > 0, cum[rows[:, 0], np.maximum(funded - 1, 0)], 0.0)
-            k_old = np.where(funded > 0, start + funded, k_old)
-        self._extend(k_old)
+        k_new = np.maximum(self.k, self.k_op[:, s])
+        spent = None
+        if money is not None:
+            spent = np.zeros(m.runs)
+            eligible = self.ramp_done[:, s] & (money > 0)
+            if eligible.any():
+                rows = c.rows
+                start = np.maximum(k_new, self.k_prof[:, s])
+                pos = start[:, None] + np.arange(self.window)[None, :]
+                valid = (pos < c.n) & (pos < (start + self.capacity)[:, None]) & eligible[:, None]
+                pos = np.minimum(pos, c.n - 1) - c.head
+                rural_now = m.macro.quarterly(c.rural_quarterly, y, quarter)
+                hh = c.share_sorted[rows, pos] * rural_now[rows, c.pref_sorted[rows, pos]]
+                scale = self.ratio * self.decline[:, s] * (1 - self.central[:, s])
+                gap = scale[:, None] * hh * np.maximum(c.per_hh[rows, pos] - self.theta[:, s, None], 0)
+                cum = np.cumsum(np.where(valid, gap, np.inf), axis=1)
+                funded = (cum <= money[:, None]).sum(1)
+                spent = np.where(funded > 0, cum[rows[:, 0], np.maximum(funded - 1, 0)], 0.0)
+                k_new = np.where(funded > 0, start + funded, k_new)
+        if self._extend(k_new) or self._ceiling is None or quarter == 0:
+            self._ceiling = self.ceiling(y)       # moves with 4G coverage and, yearly, urbanisation
 
         # mobile internet users
-        ceiling = self.ceiling(y)
+        ceiling = self._ceiling
         self.users += (self.p + self.q * self.users / ceiling) * (ceiling - self.users) * m.dt
         return spent
 

@@ -39,38 +39,38 @@ class Schools:
         self.total = total
         self.rate = P["school_connection_rate"][:, None]
         self.cost = P["school_connection_cost"]
+        self.keep = np.exp(-self.rate * conn.m.dt)            # share of the gap left after a quarter
         start = P["school_broadband_2010"][:, None]
         self.urban_on = start * self.urban
         self.rural_on = np.minimum(start * self.rural, self.reachable())
-        self.share = self._share()
+        self.rural_per_village = self.rural / conn.villages_per_pref
 
     def reachable(self) -> np.ndarray:
         """Village schools whose village has broadband, (runs, 17)."""
         return self.rural * self.c.covered_count / self.c.villages_per_pref
 
-    def _share(self) -> np.ndarray:
+    @property
+    def share(self) -> np.ndarray:
+        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1]."""
         share = np.clip((self.urban_on + self.rural_on) / self.total, 0.0, 1.0)
         return np.where(share > 1 - 1e-9, 1.0, share)       # all connected, up to rounding
 
-    def step(self, s: int, y: int, quarter: int, t: float, money: np.ndarray) -> np.ndarray:
+    def step(self, s: int, y: int, quarter: int, money: np.ndarray | None) -> np.ndarray | None:
         """Connections this quarter; returns money spent (万元 per run)."""
-        hazard = 1 - np.exp(-self.rate * self.c.m.dt)
-        reach = self.reachable()
-        self.urban_on += hazard * (self.urban - self.urban_on)
-        self.rural_on += hazard * np.maximum(reach - self.rural_on, 0)
-        spent = np.zeros_like(money)
-        if np.any(money > 0):
-            gap_u = self.urban - self.urban_on
-            gap_r = np.maximum(reach - self.rural_on, 0)
-            gap = (gap_u + gap_r).sum(1)
-            funded = np.minimum(gap, money / self.cost)                          # schools
-            frac = np.where(gap > 0, funded / np.maximum(gap, 1e-12), 0.0)[:, None]
-            full = frac >= 1
-            self.urban_on = np.where(full, self.urban, self.urban_on + frac * gap_u)
-            self.rural_on = np.where(full, np.maximum(reach, self.rural_on), self.rural_on + frac * gap_r)
-            spent = funded * self.cost
-        self.share = self._share()
-        return spent
+        reach = self.c.covered_count * self.rural_per_village
+        self.urban_on = self.urban - self.keep * (self.urban - self.urban_on)
+        self.rural_on = np.maximum(reach - self.keep * (reach - self.rural_on), self.rural_on)
+        if money is None:
+            return None
+        gap_u = self.urban - self.urban_on
+        gap_r = np.maximum(reach - self.rural_on, 0)
+        gap = (gap_u + gap_r).sum(1)
+        funded = np.minimum(gap, money / self.cost)                          # schools
+        frac = np.where(gap > 0, funded / np.maximum(gap, 1e-12), 0.0)[:, None]
+        full = frac >= 1
+        self.urban_on = np.where(full, self.urban, self.urban_on + frac * gap_u)
+        self.rural_on = np.where(full, np.maximum(reach, self.rural_on), self.rural_on + frac * gap_r)
+        return funded * self.cost
 
     def record(self, y: int, out: dict) -> None:
         out["school_broadband_coverage_by_region"][:, y] = 100 * self.share
