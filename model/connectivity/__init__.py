@@ -128,6 +128,8 @@ class Connectivity:
         self.theta0 = self.per_hh[np.arange(R), self.k - 1 - head]
         self.capacity = P["rollout_capacity"].astype(np.int64)
         self.window = int(self.capacity.max()) + 1
+        self.ahead = np.arange(self.window - 1)[None, :]
+        self.within_capacity = self.ahead < self.capacity[:, None]
 
         # cohorts: 0 = covered at the start, s + 1 = connected in step s;
         # cohort 0 is everything minus the villages not covered at the start
@@ -196,10 +198,13 @@ class Connectivity:
         theta = self.theta0 * worth / decline / (1 - central)
 
         # operators: every ranked village below the frontier, within capacity
-        reach = self.head + np.array([np.searchsorted(self.per_hh[r], theta[r], side="right")
-                                      for r in range(R)])
+        # (ranks are sorted, so counting the next ``capacity`` villages below the frontier
+        # gives min(max(reach, k), k + capacity) without a search per run)
         k_old = self.k
-        k_op = np.minimum(np.maximum(reach, k_old), k_old + self.capacity)
+        pos = (k_old - self.head)[:, None] + self.ahead
+        below = (self.per_hh[self.rows, np.minimum(pos, self.per_hh.shape[1] - 1)] <= theta[:, None])
+        below &= (pos < self.per_hh.shape[1]) & self.within_capacity
+        k_op = k_old + below.sum(1)
         # province: pays the gap of the next villages, cheapest first
         budget = m.budget(self.lever, s)          # 万元 this quarter
         spent = np.zeros(R)
