@@ -56,6 +56,8 @@ class CityFibre:
         self.logit_x += self.step_logit
         spent = None
         if money is not None:
+            self.reached |= self.logit_x[:, self.cities] >= self.logit_threshold
+        if money is not None and not self.reached.all():
             urban, rural = self.c.subscribers(y)
             subs = (urban + rural)[:, self.cities] * 1e4                         # subscribers
             x = expit(self.logit_x[:, self.cities])
@@ -66,12 +68,12 @@ class CityFibre:
             x = np.minimum(x + frac * copper / np.maximum(subs, 1e-12), 1 - 1e-12)
             self.logit_x[:, self.cities] = logit(x)
             spent = converted * self.cost
-        self.reached |= self.logit_x[:, self.cities] >= self.logit_threshold
+        if spent is not None or quarter == 3:        # status is read at year end and by the money path
+            self.reached |= self.logit_x[:, self.cities] >= self.logit_threshold
         return spent
 
     def record(self, y: int, out: dict) -> None:
-        urban, rural = self.c.subscribers(y)
-        subs = urban + rural
+        subs = out["broadband_subscribers_by_region"][:, y]      # written by Connectivity.record first
         out["fibre_subscriber_share_by_region"][:, y] = 100 * self.x
         out["fibre_subscriber_share"][:, y] = 100 * (self.x * subs).sum(1) / subs.sum(1)
         out["allfibre_cities"][:, y] = self.reached.sum(1)
