@@ -66,7 +66,8 @@ class CityFibre:
             converted = np.minimum(total, money / self.cost)
             frac = np.where(total > 0, converted / np.maximum(total, 1e-12), 0.0)[:, None]
             x = np.minimum(x + frac * copper / np.maximum(subs, 1e-12), 1 - 1e-12)
-            self.logit_x[:, self.cities] = logit(x)
+            moved = (frac > 0) & (copper > 0)          # leave the others untouched (no round trip)
+            self.logit_x[:, self.cities] = np.where(moved, logit(x), self.logit_x[:, self.cities])
             spent = converted * self.cost
         if spent is not None or quarter == 3:        # status is read at year end and by the money path
             self.reached |= self.logit_x[:, self.cities] >= self.logit_threshold
