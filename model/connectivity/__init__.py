@@ -1,8 +1,19 @@
-"""Connectivity: villages' broadband rollout and households' subscriptions.
+"""Connectivity: villages' broadband and 4G rollout, city fibre, schools, household and mobile adoption.
+
+Interface read by other modules (state after the current quarter's step)
+    ``covered_count``      (runs, 17) villages with fixed broadband per prefecture
+    ``villages_per_pref``  (17,) villages per prefecture
+    ``subscribers(y)``     urban and rural fixed-broadband subscribers (万户), each (runs, 17)
+    ``rel_income``         (17,) prefecture GDP per capita relative to the province
+    ``school_broadband_share``  (runs, 17) share of schools with broadband, in [0, 1],
+                           updated every quarter (read by public services)
+    ``covered_4g_count``   (runs, 17) villages with 4G per prefecture
 
 Agents
     ~25,300 administrative villages (prefecture, poverty county, terrain,
-    households, rollout cost) and one urban household pool per prefecture.
+    households, rollout cost) and one urban household pool per prefecture;
+    schools per prefecture (``schools.py``), each prefecture's fibre share of
+    subscribers and its mobile internet users (``fibre.py``, ``mobile.py``).
 Rollout
     Telecom operators connect a village when its rollout cost per household,
     net of the central universal-service subsidy (from 2016), is below what a
@@ -12,7 +23,10 @@ Rollout
     are ranked once by cost per household, so coverage is a prefix of that
     ranking.  Provincial infrastructure money (the lever) pays the remaining
     gap of the next villages in the ranking, cheapest first, until the
-    quarter's budget or the construction capacity is used up.
+    quarter's budget or the construction capacity is used up.  What is left
+    of the quarter's money goes, in this order, to the 4G tail
+    (``mobile.py``), to connecting schools (``schools.py``) and to fibre
+    retrofits in the three named cities (``fibre.py``).
 Subscriptions
     Bass diffusion of broadband among urban households and among households of
     covered villages, peers being the prefecture's pool; the ceiling rises
@@ -25,10 +39,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parameters import scalar
-from .population import N_PREF, prefecture_arrays, village_structure
-from .prefectures import URBANISATION_PROVINCE_2015
-from .streams import per_run
+from ..parameters import scalar
+from ..population import N_PREF, prefecture_arrays, village_structure
+from ..prefectures import URBANISATION_PROVINCE_2015
+from ..streams import per_run
+from .fibre import CityFibre
+from .mobile import Mobile
+from .schools import Schools
 
 # Start: every pool at the same fraction of its ceiling, never above this share of it
 # (a pool starting at its ceiling could not grow).  A guard, not an estimate: with the
@@ -44,7 +61,11 @@ class Connectivity:
     levers = (lever,)         # the action areas whose money this module spends
     name = "connectivity"
     outputs = {"villages_broadband_share": False, "villages_broadband_share_by_region": True,
-               "broadband_subscribers": False, "broadband_subscribers_by_region": True}
+               "broadband_subscribers": False, "broadband_subscribers_by_region": True,
+               "poor_village_broadband_share": False,
+               "rural_household_broadband_penetration": False,
+               "fixed_broadband_household_penetration": False,
+               **Mobile.outputs, **Schools.outputs, **CityFibre.outputs}
 
     def __init__(self, model):
         self.m = model
@@ -98,21 +119,29 @@ class Connectivity:
         ranked = part[rows, order]                               # village index by rank (tail)
         self.per_hh = tail[rows, order]
         self.pref_sorted = v["pref"][ranked]
+        self.poverty_sorted = v["poverty"][ranked]
+        # poor villages: villages of poverty counties (the 4,821 registered poor villages are not in the data)
+        self.poor_per_pref = np.bincount(v["pref"], v["poverty"], minlength=N_PREF)
         self.share_sorted = v["share"][ranked]
 
         # the anchored frontier: the costliest village covered at the start
         self.theta0 = self.per_hh[np.arange(R), self.k - 1 - head]
         self.capacity = P["rollout_capacity"].astype(np.int64)
         self.window = int(self.capacity.max()) + 1
+        self.ahead = np.arange(self.window - 1)[None, :]
+        self.within_capacity = self.ahead < self.capacity[:, None]
 
         # cohorts: 0 = covered at the start, s + 1 = connected in step s;
         # cohort 0 is everything minus the villages not covered at the start
         S = model.n_steps
         self.cohort_share = np.zeros((R, N_PREF, S + 1))
         self.covered_count = np.zeros((R, N_PREF))             # villages with broadband
+        self.covered_poor = np.zeros((R, N_PREF))              # of which in poverty counties
         self._add_cohort(0, self.k, np.full(R, n, dtype=np.int64))
         self.cohort_share[:, :, 0] = 1 - self.cohort_share[:, :, 0]
         self.covered_count = self.villages_per_pref - self.covered_count
+        self.covered_poor = self.poor_per_pref - self.covered_poor
+        self.k0, self.covered0 = self.k.copy(), self.covered_count.copy()     # the start, per run
         self.F = np.zeros((R, N_PREF, S + 1))                  # adoption fraction per cohort
         m_u, m_r = self.ceilings(0)
         ratio = P["rural_urban_adoption_ratio"]
@@ -122,6 +151,10 @@ class Connectivity:
         self.f_urban = alpha[:, None] * m_u
         self.F[:, :, 0] = np.minimum(ratio[:, None] * self.f_urban, MAX_START_FRACTION * m_r)
         self.phi0 = self.rural_take_up()
+        gens = model.streams("connectivity")     # drawn after the village costs: those stay as they were
+        self.mobile = Mobile(self, gens)
+        self.schools = Schools(self, gens)
+        self.fibre = CityFibre(self, gens)
 
     # -- helpers ---------------------------------------------------------------
     def _add_cohort(self, c: int, k_old: np.ndarray, k_new: np.ndarray) -> None:
@@ -138,6 +171,8 @@ class Connectivity:
         flat = (self.rows * N_PREF + pref).ravel()
         self.cohort_share[:, :, c] += np.bincount(flat, share.ravel(), R * N_PREF).reshape(R, N_PREF)
         self.covered_count += np.bincount(flat, ok.ravel(), R * N_PREF).reshape(R, N_PREF)
+        poor = self.poverty_sorted[self.rows, pos] & ok
+        self.covered_poor += np.bincount(flat, poor.ravel(), R * N_PREF).reshape(R, N_PREF)
 
     def ceilings(self, y: int, quarter: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Urban and rural subscription ceilings (share of households), (runs, 17)."""
@@ -163,10 +198,13 @@ class Connectivity:
         theta = self.theta0 * worth / decline / (1 - central)
 
         # operators: every ranked village below the frontier, within capacity
-        reach = self.head + np.array([np.searchsorted(self.per_hh[r], theta[r], side="right")
-                                      for r in range(R)])
+        # (ranks are sorted, so counting the next ``capacity`` villages below the frontier
+        # gives min(max(reach, k), k + capacity) without a search per run)
         k_old = self.k
-        k_op = np.minimum(np.maximum(reach, k_old), k_old + self.capacity)
+        pos = (k_old - self.head)[:, None] + self.ahead
+        below = (self.per_hh[self.rows, np.minimum(pos, self.per_hh.shape[1] - 1)] <= theta[:, None])
+        below &= (pos < self.per_hh.shape[1]) & self.within_capacity
+        k_op = k_old + below.sum(1)
         # province: pays the gap of the next villages, cheapest first
         budget = m.budget(self.lever, s)          # 万元 this quarter
         spent = np.zeros(R)
@@ -186,6 +224,13 @@ class Connectivity:
             k_new = k_op
         self._add_cohort(s + 1, k_old, k_new)
         self.k = k_new
+        # what is left of the quarter's money: 4G tail, schools, city fibre, in that order
+        left = np.maximum(budget - spent, 0.0) if budget > 0 else None
+        for part in (self.mobile, self.schools, self.fibre):
+            used = part.step(s, y, quarter, left)
+            if used is not None:
+                spent = spent + used
+                left = np.maximum(left - used, 0.0)
         m.record_spend(self.lever, spent)
 
         # subscriptions: Bass per pool, peers within the prefecture's pool
@@ -199,6 +244,16 @@ class Connectivity:
         self.F[:, :, s + 2:] = 0.0
 
     # -- outputs ---------------------------------------------------------------
+    @property
+    def school_broadband_share(self) -> np.ndarray:
+        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1]."""
+        return self.schools.share
+
+    @property
+    def covered_4g_count(self) -> np.ndarray:
+        """Villages with 4G per prefecture, (runs, 17)."""
+        return self.mobile.count()
+
     def subscribers(self, y: int) -> tuple[np.ndarray, np.ndarray]:
         """Urban and rural subscribers per prefecture (万户), (runs, 17)."""
         rural = (self.F * self.cohort_share).sum(2) * self.rural_hh[:, y, :]
@@ -210,3 +265,9 @@ class Connectivity:
         out["broadband_subscribers"][:, y] = (urban + rural).sum(1)
         out["villages_broadband_share_by_region"][:, y] = 100 * self.covered_count / self.villages_per_pref
         out["villages_broadband_share"][:, y] = 100 * self.k / self.n
+        out["poor_village_broadband_share"][:, y] = 100 * self.covered_poor.sum(1) / self.poor_per_pref.sum()
+        hh_u, hh_r = self.urban_hh[:, y, :].sum(1), self.rural_hh[:, y, :].sum(1)
+        out["rural_household_broadband_penetration"][:, y] = 100 * rural.sum(1) / hh_r
+        out["fixed_broadband_household_penetration"][:, y] = 100 * (urban + rural).sum(1) / (hh_u + hh_r)
+        for part in (self.mobile, self.schools, self.fibre):
+            part.record(y, out)

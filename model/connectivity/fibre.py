@@ -1,0 +1,80 @@
+"""Fibre (FTTH) share of broadband subscribers and the all-fibre cities.
+
+State
+    Per prefecture, the share of broadband subscribers on fibre to the home
+    ("光进铜退"): a logistic path in time, ``logit x`` rising by
+    ``fibre_logit_rate`` a year, through ``fibre_share_2015`` (the national
+    share, Hubei assumed at it) at the end of 2015, shifted per prefecture and
+    run by a normal draw (sd ``fibre_prefecture_sd``).
+All-fibre cities
+    Wuhan, Yichang and Xiangyang (the plan's 率先成为全光网城市) reach all-fibre
+    status when their fibre share passes ``allfibre_threshold``; status, once
+    reached, is kept.
+Money
+    What is left of the infrastructure money after the village tails and the
+    schools pays fibre retrofits of copper subscribers in the named cities
+    not yet all-fibre, ``fibre_retrofit_cost`` per subscriber, shared by their
+    copper subscribers.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, logit
+
+from ..streams import per_run
+
+NAMED_CITIES = (0, 4, 3)        # Wuhan, Xiangyang, Yichang in model order (data/prefectures.csv)
+
+
+class CityFibre:
+    """FTTH share per prefecture and all-fibre status of the named cities, for a batch of runs."""
+
+    outputs = {"fibre_subscriber_share": False, "fibre_subscriber_share_by_region": True,
+               "allfibre_cities": False}
+
+    def __init__(self, conn, gens):
+        self.c = conn
+        P, m = conn.m.params, conn.m
+        noise = per_run(gens, "standard_normal", (len(conn.villages_per_pref),))
+        self.rate = P["fibre_logit_rate"][:, None]
+        start = (logit(P["fibre_share_2015"])[:, None] - self.rate * (2015 - m.years[0])
+                 + P["fibre_prefecture_sd"][:, None] * noise)
+        self.logit_x = start                                   # (R, 17), logit of the fibre share
+        self.cities = np.array(NAMED_CITIES)
+        self.logit_threshold = logit(P["allfibre_threshold"])[:, None]
+        self.cost = P["fibre_retrofit_cost"]                   # 万元 per subscriber
+        self.step_logit = self.rate * m.dt
+        self.reached = self.logit_x[:, self.cities] >= self.logit_threshold
+
+    @property
+    def x(self) -> np.ndarray:
+        """Fibre share of broadband subscribers per prefecture, (runs, 17)."""
+        return expit(self.logit_x)
+
+    def step(self, s: int, y: int, quarter: int, money: np.ndarray | None) -> np.ndarray | None:
+        """Migration this quarter, then retrofits paid by the province; returns money spent (万元 per run)."""
+        self.logit_x += self.step_logit
+        spent = None
+        if money is not None:
+            self.reached |= self.logit_x[:, self.cities] >= self.logit_threshold
+        if money is not None and not self.reached.all():
+            urban, rural = self.c.subscribers(y)
+            subs = (urban + rural)[:, self.cities] * 1e4                         # subscribers
+            x = expit(self.logit_x[:, self.cities])
+            copper = (1 - x) * subs * ~self.reached
+            total = copper.sum(1)
+            converted = np.minimum(total, money / self.cost)
+            frac = np.where(total > 0, converted / np.maximum(total, 1e-12), 0.0)[:, None]
+            x = np.minimum(x + frac * copper / np.maximum(subs, 1e-12), 1 - 1e-12)
+            moved = (frac > 0) & (copper > 0)          # leave the others untouched (no round trip)
+            self.logit_x[:, self.cities] = np.where(moved, logit(x), self.logit_x[:, self.cities])
+            spent = converted * self.cost
+        if spent is not None or quarter == 3:        # status is read at year end and by the money path
+            self.reached |= self.logit_x[:, self.cities] >= self.logit_threshold
+        return spent
+
+    def record(self, y: int, out: dict) -> None:
+        subs = out["broadband_subscribers_by_region"][:, y]      # written by Connectivity.record first
+        out["fibre_subscriber_share_by_region"][:, y] = 100 * self.x
+        out["fibre_subscriber_share"][:, y] = 100 * (self.x * subs).sum(1) / subs.sum(1)
+        out["allfibre_cities"][:, y] = self.reached.sum(1)

@@ -1,0 +1,137 @@
+"""4G coverage of villages and mobile internet adoption.
+
+4G rollout
+    Operators cover villages with 4G from ``g4_start`` (licences at the end of
+    2013) in the order of the fibre cost ranking (remoteness and household
+    density drive both; an assumption), reaching their commercial footprint,
+    the cheapest ``village_4g_profitable_share`` of villages per household,
+    linearly over ``village_4g_rollout_years``.  The footprint widens as costs
+    fall and when the central 4G universal-service subsidy starts (2018).
+    Once operators have covered their footprint, provincial money left after
+    the fibre tail pays the gap of the next villages (4G cost = ``village_4g_cost_ratio``
+    x fibre cost), cheapest first, within ``village_4g_capacity`` per quarter.
+    Among the villages with fibre at the start (cheaper than any other, held
+    unordered) 4G is spread over prefectures in proportion to their count.
+Mobile internet users
+    Bass diffusion per prefecture in users per 100 residents; the ceiling is
+    ``mobile_ceiling`` for urban residents and for rural residents of 4G
+    villages, ``mobile_ceiling_without_4g`` times that for the others.  The
+    2010 state is set so that, with the 2010 ceiling held, the curve passes
+    the observed 2015 value (NBS, anchored); 2016-2017 are checks.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import N_PREF
+
+
+class Mobile:
+    """4G village coverage and mobile internet users, for a batch of runs."""
+
+    outputs = {"village_4g_coverage": False, "village_4g_coverage_by_region": True,
+               "mobile_broadband_penetration": False}
+
+    def __init__(self, conn, gens):
+        self.c = conn
+        m, P = conn.m, conn.m.params
+        R, S = m.runs, m.n_steps
+        self.ratio = P["village_4g_cost_ratio"]
+        self.capacity = P["village_4g_capacity"].astype(np.int64)
+        self.window = int(self.capacity.max()) + 1
+        # the operators' 4G frontier for every step, precomputed (it depends on time only)
+        t = m.years[0] + (np.arange(S) + 1) / 4                                   # end of each quarter
+        self.decline = (1 - P["village_cost_decline"][:, None]) ** (t - m.years[0])   # (R, S)
+        self.central = P["central_4g_subsidy_share"][:, None] * (t > P["central_4g_subsidy_start"][:, None])
+        pos0 = np.round(P["village_4g_profitable_share"] * conn.n).astype(np.int64) - 1 - conn.head
+        theta0 = conn.per_hh[np.arange(R), np.clip(pos0, 0, conn.per_hh.shape[1] - 1)]
+        self.theta = theta0[:, None] / self.decline / (1 - self.central)        # fibre-cost units per 万户
+        self.k_prof = conn.head + np.stack([np.searchsorted(conn.per_hh[r], self.theta[r], side="right")
+                                            for r in range(R)])
+        ramp = np.clip((t[None, :] - P["g4_start"][:, None]) / P["village_4g_rollout_years"][:, None], 0, 1)
+        self.ramp_done = ramp >= 1
+        self.k_op = np.floor(ramp * self.k_prof).astype(np.int64)
+        self.k = np.zeros(R, dtype=np.int64)                   # villages with 4G: ranked prefix
+        self.tail_count = np.zeros((R, N_PREF))               # 4G villages beyond the start's coverage
+
+        # mobile internet users per 100 residents, per prefecture
+        self.p, self.q = P["bass_p_mobile"][:, None], P["bass_q_mobile"][:, None]
+        self.top, self.no4g = P["mobile_ceiling"][:, None], P["mobile_ceiling_without_4g"][:, None]
+        hh = conn.urban_hh + conn.rural_hh                                       # (R, years, 17)
+        self.urban_share = conn.urban_hh / hh
+        self.pop_weight = hh / hh.sum(2, keepdims=True)
+        ceiling = self.ceiling(0)
+        # Bass closed form: the age at which the 2010 ceiling's curve reaches the 2015 value
+        p, q = self.p[:, 0], self.q[:, 0]
+        a = np.clip(P["mobile_users_2015"] / (ceiling * self.pop_weight[:, 0]).sum(1), 1e-6, 0.98)
+        age = -np.log((1 - a) / (1 + a * q / p)) / (p + q)
+        e = np.exp(-(p + q) * np.maximum(age - 5, 0))
+        self.users = ((1 - e) / (1 + q / p * e))[:, None] * ceiling
+        self._ceiling = None
+
+    def ceiling(self, y: int) -> np.ndarray:
+        """Mobile internet users per 100 residents at saturation, (runs, 17)."""
+        cov = self.coverage()
+        urb = self.urban_share[:, y, :]
+        return self.top * (urb + (1 - urb) * (cov + (1 - cov) * self.no4g))
+
+    def coverage(self) -> np.ndarray:
+        """Share of each prefecture's villages with 4G, (runs, 17)."""
+        return self.count() / self.c.villages_per_pref
+
+    def count(self) -> np.ndarray:
+        """Villages with 4G per prefecture, (runs, 17)."""
+        c = self.c
+        return c.covered0 * (np.minimum(self.k, c.k0) / c.k0)[:, None] + self.tail_count
+
+    def _extend(self, k_new: np.ndarray) -> bool:
+        """Cover ranked positions up to ``k_new`` (counting the part beyond the start per prefecture)."""
+        if not (k_new > self.k).any():
+            return False
+        c = self.c
+        lo, hi = np.maximum(self.k, c.k0), np.maximum(k_new, c.k0)
+        width = int((hi - lo).max(initial=0))
+        if width:
+            pos = lo[:, None] + np.arange(width)[None, :]
+            ok = pos < hi[:, None]
+            pos = np.minimum(pos, c.n - 1) - c.head
+            flat = (c.rows * N_PREF + c.pref_sorted[c.rows, pos]).ravel()
+            self.tail_count += np.bincount(flat, ok.ravel(), len(lo) * N_PREF).reshape(-1, N_PREF)
+        self.k = np.maximum(self.k, k_new)
+        return True
+
+    def step(self, s: int, y: int, quarter: int, money: np.ndarray | None) -> np.ndarray | None:
+        """Operators' rollout, then the province funds the tail; returns money spent (万元 per run)."""
+        c, m = self.c, self.c.m
+        k_new = np.maximum(self.k, self.k_op[:, s])
+        spent = None
+        if money is not None:
+            spent = np.zeros(m.runs)
+            eligible = self.ramp_done[:, s] & (money > 0)
+            if eligible.any():
+                rows = c.rows
+                start = np.maximum(k_new, self.k_prof[:, s])
+                pos = start[:, None] + np.arange(self.window)[None, :]
+                valid = (pos < c.n) & (pos < (start + self.capacity)[:, None]) & eligible[:, None]
+                pos = np.minimum(pos, c.n - 1) - c.head
+                rural_now = m.macro.quarterly(c.rural_quarterly, y, quarter)
+                hh = c.share_sorted[rows, pos] * rural_now[rows, c.pref_sorted[rows, pos]]
+                scale = self.ratio * self.decline[:, s] * (1 - self.central[:, s])
+                gap = scale[:, None] * hh * np.maximum(c.per_hh[rows, pos] - self.theta[:, s, None], 0)
+                cum = np.cumsum(np.where(valid, gap, np.inf), axis=1)
+                funded = (cum <= money[:, None]).sum(1)
+                spent = np.where(funded > 0, cum[rows[:, 0], np.maximum(funded - 1, 0)], 0.0)
+                k_new = np.where(funded > 0, start + funded, k_new)
+        if self._extend(k_new) or self._ceiling is None or quarter == 0:
+            self._ceiling = self.ceiling(y)       # moves with 4G coverage and, yearly, urbanisation
+
+        # mobile internet users
+        ceiling = self._ceiling
+        self.users += (self.p + self.q * self.users / ceiling) * (ceiling - self.users) * m.dt
+        return spent
+
+    def record(self, y: int, out: dict) -> None:
+        cov = 100 * self.coverage()
+        out["village_4g_coverage_by_region"][:, y] = cov
+        out["village_4g_coverage"][:, y] = 100 * self.count().sum(1) / self.c.n
+        out["mobile_broadband_penetration"][:, y] = (self.users * self.pop_weight[:, y, :]).sum(1)

@@ -1,0 +1,77 @@
+"""Schools' broadband.
+
+Agents
+    The province's ``schools_total`` schools, shared among prefectures by
+    population; in each prefecture the rural share of schools (= its rural
+    share of households) lies in villages, spread evenly over them, the rest
+    in towns.  Schools are counted per prefecture and kind (expected values),
+    not drawn one by one: every school of a kind faces the same hazard.
+Connection
+    A town school, or a village school whose village has fixed broadband,
+    connects at hazard ``school_connection_rate`` per year (education
+    bureaus and operators: the "宽带网络校校通" programme).  From the
+    infrastructure money left after the village fibre and 4G tails, the
+    province pays ``school_connection_cost`` per school to connect reachable
+    unconnected schools at once, shared among prefectures by their gap.
+Interface
+    ``share`` (runs, 17), the share of schools with broadband in [0, 1],
+    updated every quarter; ``Connectivity.school_broadband_share`` points to it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..parameters import scalar
+
+
+class Schools:
+    """Schools with broadband per prefecture, for a batch of runs."""
+
+    outputs = {"school_broadband_coverage": False, "school_broadband_coverage_by_region": True}
+
+    def __init__(self, conn, gens):
+        self.c = conn
+        P, i2015 = conn.m.params, conn.m.year_index(2015)
+        hh = conn.urban_hh[:, i2015, :] + conn.rural_hh[:, i2015, :]                 # (R, 17)
+        total = scalar(P, "schools_total") * hh / hh.sum(1, keepdims=True)
+        self.rural = total * conn.rural_hh[:, i2015, :] / hh          # schools in villages
+        self.urban = total - self.rural
+        self.total = total
+        self.rate = P["school_connection_rate"][:, None]
+        self.cost = P["school_connection_cost"]
+        self.keep = np.exp(-self.rate * conn.m.dt)            # share of the gap left after a quarter
+        start = P["school_broadband_2010"][:, None]
+        self.urban_on = start * self.urban
+        self.rural_on = np.minimum(start * self.rural, self.reachable())
+        self.rural_per_village = self.rural / conn.villages_per_pref
+
+    def reachable(self) -> np.ndarray:
+        """Village schools whose village has broadband, (runs, 17)."""
+        return self.rural * self.c.covered_count / self.c.villages_per_pref
+
+    @property
+    def share(self) -> np.ndarray:
+        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1]."""
+        share = np.clip((self.urban_on + self.rural_on) / self.total, 0.0, 1.0)
+        return np.where(share > 1 - 1e-9, 1.0, share)       # all connected, up to rounding
+
+    def step(self, s: int, y: int, quarter: int, money: np.ndarray | None) -> np.ndarray | None:
+        """Connections this quarter; returns money spent (万元 per run)."""
+        reach = self.c.covered_count * self.rural_per_village
+        self.urban_on = self.urban - self.keep * (self.urban - self.urban_on)
+        self.rural_on = np.maximum(reach - self.keep * (reach - self.rural_on), self.rural_on)
+        if money is None:
+            return None
+        gap_u = self.urban - self.urban_on
+        gap_r = np.maximum(reach - self.rural_on, 0)
+        gap = (gap_u + gap_r).sum(1)
+        funded = np.minimum(gap, money / self.cost)                          # schools
+        frac = np.where(gap > 0, funded / np.maximum(gap, 1e-12), 0.0)[:, None]
+        full = frac >= 1
+        self.urban_on = np.where(full, self.urban, self.urban_on + frac * gap_u)
+        self.rural_on = np.where(full, np.maximum(reach, self.rural_on), self.rural_on + frac * gap_r)
+        return funded * self.cost
+
+    def record(self, y: int, out: dict) -> None:
+        out["school_broadband_coverage_by_region"][:, y] = 100 * self.share
+        out["school_broadband_coverage"][:, y] = 100 * (self.share * self.total).sum(1) / self.total.sum(1)
