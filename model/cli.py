@@ -56,8 +56,12 @@ def print_scoreboard(ds, lang: str) -> None:
                       catalogue.CALIBRATION_LABELS[r.calibration][0 if lang == "zh" else 1])
     console.print(table)
     rest = board[~board.modelled]
-    label = "尚未建模" if lang == "zh" else "not modelled yet"
-    console.print(f"{label} ({len(rest)}): " + ", ".join(rest.index))
+    if len(rest):
+        label = "尚未建模" if lang == "zh" else "not modelled yet"
+        console.print(f"{label} ({len(rest)}): " + ", ".join(rest.index))
+    lever_only = sorted(set(catalogue.areas().index) - set(catalogue.wired_areas()))
+    label = "仅有投入杠杆、暂无指标的领域" if lang == "zh" else "lever only: no indicator"
+    console.print(f"{label}: " + ", ".join(lever_only))
     spend = scoreboard.spending_summary(ds)
     if len(spend):
         console.print("spending 2016-2020, 亿元 (allocated / paid out, median): " + "; ".join(

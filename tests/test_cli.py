@@ -19,6 +19,7 @@ def test_run_writes_identical_results_twice(tmp_path, capsys):
         assert a.attrs["scenario_id"] == "plan" and a.attrs["runs"] == 20
     out = capsys.readouterr().out
     assert "smart_factories" in out and "尚未建模" not in out and str(second) in out
+    assert "仅有投入杠杆、暂无指标的领域: culture_creative" in out
 
 
 def test_compare_prints_both_and_the_difference(capsys):
