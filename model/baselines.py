@@ -18,8 +18,9 @@ prediction intervals, whatever the method's own interval API:
 ``damped_ets``
     the same with a damped trend.
 ``drift``
-    a random walk with drift on log values (growth continues at the mean
-    past rate); used for series too short for ETS.
+    a random walk with drift (the mean past change continues); intervals
+    ``sigma * sqrt(h + h**2 / n)`` include the uncertainty of the drift;
+    used for series too short for ETS.
 ``auto``
     ``damped_ets`` with ``MIN_POINTS['damped_ets']`` points or more, else
     ``drift``.
@@ -58,18 +59,11 @@ def _naive2(y: np.ndarray, future: np.ndarray) -> pd.DataFrame:
 
 
 def _drift(y: np.ndarray, future: np.ndarray) -> pd.DataFrame:
-    if np.any(y <= 0):
-        raise ForecastError("drift works on logs: values must be positive")
-    d = np.diff(np.log(y))
+    d = np.diff(y)
     steps = np.arange(1, len(future) + 1)
-    # sd of the mean growth included; floor so two equal growth rates do not give zero width
-    sigma = max(np.std(d, ddof=1) if len(d) > 1 else 0.0, 0.02)
-    sd = sigma * np.sqrt(steps + steps ** 2 / len(d))
-    centre = np.log(y[-1]) + d.mean() * steps
-    out = pd.DataFrame({"year": future, "median": np.exp(centre)})
-    for name, z in (("80", Z80), ("95", Z95)):
-        out["lo" + name], out["hi" + name] = np.exp(centre - z * sd), np.exp(centre + z * sd)
-    return out
+    # floor: two equal changes must not give a zero-width band (2% of the last level)
+    sigma = max(np.std(d, ddof=1) if len(d) > 1 else 0.0, 0.02 * abs(y[-1]))
+    return _frame(future, y[-1] + d.mean() * steps, sigma * np.sqrt(steps + steps ** 2 / len(d)))
 
 
 def _theta(series: pd.Series, h: int, future: np.ndarray) -> pd.DataFrame:
