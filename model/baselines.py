@@ -22,8 +22,7 @@ prediction intervals, whatever the method's own interval API:
     ``sigma * sqrt(h + h**2 / n)`` include the uncertainty of the drift;
     used for series too short for ETS.
 ``auto``
-    ``damped_ets`` with ``MIN_POINTS['damped_ets']`` points or more, else
-    ``drift``.
+    ``damped_ets`` with ``AUTO_ETS_POINTS`` points or more, else ``drift``.
 
 statsmodels is imported lazily (``import statsmodels.api`` costs about a second).
 A method that cannot be fitted (too few points, optimiser failure) raises
@@ -38,7 +37,8 @@ import pandas as pd
 from scipy import stats
 
 METHODS = ("naive2", "theta", "ets", "damped_ets", "drift")
-MIN_POINTS = {"naive2": 2, "drift": 3, "theta": 4, "ets": 6, "damped_ets": 6}
+MIN_POINTS = {"naive2": 2, "drift": 3, "theta": 4, "ets": 5, "damped_ets": 5}
+AUTO_ETS_POINTS = 6                 # ``auto`` uses damped ETS from this many points
 COLUMNS = ("year", "median", "lo80", "hi80", "lo95", "hi95")
 Z80, Z95 = stats.norm.ppf(0.9), stats.norm.ppf(0.975)
 
@@ -101,7 +101,7 @@ def forecast(values, years, h: int, method: str = "auto") -> pd.DataFrame:
     if len(years) > 1 and not np.all(np.diff(years) == 1):
         raise ForecastError(f"years must be consecutive (got {years.tolist()})")
     if method == "auto":
-        method = "damped_ets" if len(y) >= MIN_POINTS["damped_ets"] else "drift"
+        method = "damped_ets" if len(y) >= AUTO_ETS_POINTS else "drift"
         try:
             return forecast(y, years, h, method)
         except ForecastError:

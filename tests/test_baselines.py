@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from model.baselines import COLUMNS, METHODS, MIN_POINTS, ForecastError, forecast
+from model.baselines import AUTO_ETS_POINTS, COLUMNS, METHODS, ForecastError, forecast
 
 YEARS = list(range(2011, 2018))
 VALUES = [39.82, 101.42, 164.76, 190.14, 226.75, 239.86, 285.28]   # digital_finance_index
@@ -28,8 +28,8 @@ def test_naive2_is_the_last_value_with_widening_bands():
 def test_short_series_refused_or_fall_back():
     with pytest.raises(ForecastError, match="at least"):
         forecast(VALUES[:4], YEARS[:4], 2, "damped_ets")
-    assert forecast(VALUES[:4], YEARS[:4], 2).attrs["method"] == "drift"
-    assert forecast(VALUES[:MIN_POINTS["damped_ets"]], YEARS[:6], 2).attrs["method"] == "damped_ets"
+    assert forecast(VALUES[:5], YEARS[:5], 2).attrs["method"] == "drift"
+    assert forecast(VALUES[:AUTO_ETS_POINTS], YEARS[:AUTO_ETS_POINTS], 2).attrs["method"] == "damped_ets"
 
 
 def test_gaps_and_unknown_methods_rejected():
