@@ -128,3 +128,15 @@ def test_fit_uses_plan_spending_and_conflicting_sources_stay_separate():
     assert set(obs.output) == {"broadband_subscribers", "ecommerce_firm_share", "ecommerce_volume",
                                "villages_broadband_share"}
     assert fitting.SCENARIO == "plan" and fitting.END_YEAR == 2017
+
+
+def test_calibration_page_renders_in_both_languages():
+    from streamlit.testing.v1 import AppTest
+    from pathlib import Path
+    page = Path(__file__).resolve().parent.parent / "pages" / "calibration.py"
+    at = AppTest.from_file(str(page), default_timeout=120)
+    at.run()
+    assert not at.exception and at.title[0].value == "模型校准与预测检验"
+    assert len(at.dataframe) >= 3
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception and at.title[0].value == "Calibration and forecast checks"
