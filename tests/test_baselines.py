@@ -37,3 +37,27 @@ def test_gaps_and_unknown_methods_rejected():
         forecast([1.0, 2.0, 3.0], [2010, 2011, 2013], 2, "naive2")
     with pytest.raises(ValueError, match="method"):
         forecast(VALUES, YEARS, 2, "prophet")
+
+
+def test_backtest_selects_series_and_explains_the_rest():
+    from calibration import backtest
+    ok, skipped = backtest.eligible()
+    assert {"gdp", "internet_penetration", "digital_finance_index"} <= set(ok)
+    assert all(len(s) >= backtest.MIN_SERIES and np.all(np.diff(s.index) == 1) for s in ok.values())
+    reasons = skipped.set_index("series").reason
+    assert "3 annual point(s)" in reasons["broadband_subscribers"]
+    assert "consecutive" in reasons["population"]          # 5 points, 2010-2015 gap
+
+
+def test_scores_follow_the_m4_definitions():
+    import pandas as pd
+    from calibration import backtest
+    long = pd.DataFrame({"series": "s", "method": ["naive2", "theta"], "origin": 2015, "h": 1,
+                         "actual": [110.0, 110.0], "median": [100.0, 110.0], "lo80": [95.0, 105.0],
+                         "hi80": [105.0, 115.0], "lo95": [90.0, 100.0], "hi95": [115.0, 120.0],
+                         "scale": [5.0, 5.0]})
+    s = backtest.score(long).set_index("method")
+    assert s.loc["naive2", "smape"] == pytest.approx(200 * 10 / 210)
+    assert s.loc["naive2", "mase"] == pytest.approx(2.0)
+    assert s.loc["naive2", "cover80"] == 0 and s.loc["naive2", "cover95"] == 1
+    assert s.loc["theta", "smape"] == 0 and s.loc["theta", "cover80"] == 1
