@@ -1,4 +1,4 @@
-"""Command line: ``python -m model run|compare|scenarios``.
+"""Command line: ``python -m model run|compare|forecast|scenarios|params``.
 
 Bad input (scenario file, options) exits with status 2 and a message naming
 what is wrong; results are written atomically, so a failed run leaves nothing.
@@ -108,6 +108,38 @@ def cmd_scenarios(args) -> int:
     return 0
 
 
+def cmd_forecast(args) -> int:
+    """Forecast CSV with exactly ``forecast.COLUMNS``; sources in ``<out>.sources.csv`` and on stderr."""
+    import os
+    import tempfile
+
+    from . import forecast
+    out = Path(args.out)
+    if out.suffix != ".csv":
+        raise ValueError(f"--out {out}: the forecast file must end in .csv")
+    err.print(f"forecast {args.scenario}, as of {args.as_of} ({args.runs} runs) ...")
+    table, sources = forecast.forecast_table(args.scenario, as_of=args.as_of, runs=args.runs, seed=args.seed)
+    side = out.with_name(out.stem + ".sources.csv")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for frame, path in ((table, out), (sources, side)):      # atomic: temporary file, then rename
+        fd, tmp = tempfile.mkstemp(suffix=".part", dir=path.parent)
+        os.close(fd)
+        try:
+            frame.to_csv(tmp, index=False, float_format="%.6g")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    stat = sources[sources.source == "statistical"]
+    err.print(f"model: {', '.join(sources.indicator[sources.source == 'model'])}")
+    err.print(f"statistical forecast stands in (not covered by the model) for {len(stat)} series: "
+              + ", ".join(f"{r.indicator} [{r.note}]" for r in stat.itertuples()), markup=False, highlight=False)
+    for r in sources[sources.note.str.contains("not honoured|not forecast")].itertuples():
+        err.print(f"note: {r.indicator}: {r.note}", markup=False, highlight=False)
+    console.print(f"wrote {out} ({len(table)} rows) and {side}")
+    return 0
+
+
 def cmd_params(args) -> int:
     print(PARAMETERS_HEADER + parameters.markdown_table())
     return 0
@@ -145,6 +177,13 @@ def parser() -> argparse.ArgumentParser:
     cmp.add_argument("other")
     common(cmp)
     cmp.set_defaults(func=cmd_compare)
+    fc = sub.add_parser("forecast", help="forecast every Hubei series and modelled indicator to CSV")
+    fc.add_argument("scenario", help="scenario TOML file or preset id")
+    fc.add_argument("--as-of", type=int, default=2017, help="use only observations dated <= this year")
+    fc.add_argument("--out", required=True, help="CSV: indicator,year,median,lo80,hi80,lo95,hi95")
+    fc.add_argument("--runs", type=int, default=200, help="ensemble size (default 200)")
+    fc.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    fc.set_defaults(func=cmd_forecast)
     sub.add_parser("scenarios", help="list the preset scenarios").set_defaults(func=cmd_scenarios)
     sub.add_parser("params", help="print the parameter table as Markdown").set_defaults(func=cmd_params)
     return p

@@ -1,39 +1,99 @@
 """Macro drivers: GDP, population, urbanisation, household size, income.
 
 History comes from the vendored observations (one GDP vintage: the latest
-NBS one); years after the data are projected with per-run uncertainty
-(nominal growth and urbanisation pace drawn from the parameter table, plus
-year-to-year noise).  Values are year-end; a quarter interpolates
-geometrically between year-ends.
+NBS one) up to ``macro_data_until`` (2017, the data vintage; the forecast
+command lowers it for as-of forecasts).  Later years are statsmodels
+forecasts whose uncertainty feeds the ensemble, one path per run from the
+``macro`` stream (common random numbers):
+
+GDP
+    ``ETSModel`` (additive error, no trend: a local level) fitted to the
+    log growth of nominal GDP.  Each run starts from its own level,
+    ``gdp_growth_nominal`` (triangular around the fitted 2017 level, range
+    ± one fitted one-step sd; at an earlier cut-off, the level fitted there
+    shifted by the same amount), and simulates forward with yearly
+    innovations carrying the rest of the one-step variance, so the
+    one-year-ahead spread equals the fitted ETS one.
+Population
+    OLS of log population on the year (statsmodels) over the observed years;
+    each run shifts the trend by one normal draw times the standard error of
+    the mean prediction.
+Income
+    GDP per capita relative to 2015 (the observed disposable-income points,
+    urban 2009/2014/2017 and rural 2014/2017, are too sparse to fit on their own).
+
+The fits are cached per process and per cut-off year.  Values are year-end;
+a quarter interpolates geometrically between year-ends.
 """
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 
-from .observations import best_value
-from .parameters import scalar
+from .observations import best_value, series
+from .parameters import scalar, table
 from .streams import per_run
 
 GDP_VINTAGE = "RenJiyi163"          # latest NBS vintage (reliability A)
 LAST_DATA_YEAR = 2017
+GDP_LEVEL_2017 = 0.1028             # ETS level of log growth fitted to 2007-2017: gdp_growth_nominal's mode
 
 
 @lru_cache(maxsize=None)
-def _gdp_history() -> dict[int, float]:
-    return {y: best_value("gdp", y, source_contains=GDP_VINTAGE) for y in range(2009, LAST_DATA_YEAR + 1)}
+def _gdp_history(until: int = LAST_DATA_YEAR) -> dict[int, float]:
+    rows = series("gdp", kinds=("level",))
+    rows = rows[rows.source.str.contains(GDP_VINTAGE, regex=False) & (rows.year <= until)]
+    return {int(y): float(v) for y, v in zip(rows.year, rows.value)}
 
 
 @lru_cache(maxsize=None)
-def _population_history() -> dict[int, float]:
-    years = [2009, 2010, 2015, 2016, 2017]
-    return {y: best_value("population", y) for y in years}
+def gdp_growth_model(until: int = LAST_DATA_YEAR) -> dict[str, float]:
+    """Local-level ETS on log nominal GDP growth: smoothing ``alpha``, ``sigma``, last ``level``."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    hist = _gdp_history(until)
+    years = np.array(sorted(hist))
+    if len(years) < 5 or not np.all(np.diff(years) == 1):
+        raise ValueError(f"macro: GDP vintage {GDP_VINTAGE} needs 5+ consecutive years to {until}")
+    growth = np.diff(np.log([hist[y] for y in years]))
+    s = pd.Series(growth, index=pd.period_range(str(years[1]), periods=len(growth), freq="Y"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ETSModel(s, error="add", trend=None).fit(disp=False)
+    return {"alpha": float(res.smoothing_level), "sigma": float(np.sqrt(res.mse)),
+            "level": float(res.level.iloc[-1]), "last_year": int(years[-1])}
 
 
 @lru_cache(maxsize=None)
-def _urbanisation_history() -> dict[int, float]:
-    return {y: best_value("urbanization_rate", y) for y in (2015, 2016, 2017)}
+def population_model(until: int = LAST_DATA_YEAR) -> dict[str, float]:
+    """Log-linear trend of population (OLS): intercept, slope, and the data years."""
+    from statsmodels.regression.linear_model import OLS     # not statsmodels.api: ~1 s to import
+    rows = series("population", kinds=("level",))
+    years = sorted({int(y) for y in rows.year if y <= until})
+    pop = np.array([best_value("population", y) for y in years])
+    X = np.column_stack([np.ones(len(years)), np.array(years, dtype=float) - 2015])
+    res = OLS(np.log(pop), X).fit()
+    # two points leave no residual degrees of freedom: central trend only
+    cov = res.cov_params() if res.df_resid > 0 else np.zeros((2, 2))
+    return {"params": res.params, "cov": cov, "history": dict(zip(years, pop))}
+
+
+@lru_cache(maxsize=None)
+def _urbanisation_history(until: int = LAST_DATA_YEAR) -> dict[int, float]:
+    return {y: best_value("urbanization_rate", y) for y in (2015, 2016, 2017) if y <= until}
+
+
+def _level_variance() -> float:
+    """Variance of the per-run level draw (``gdp_growth_nominal``'s distribution)."""
+    p = table()["gdp_growth_nominal"]
+    if p.dist == "fixed":
+        return 0.0
+    if p.dist == "uniform":
+        return (p.high - p.low) ** 2 / 12
+    a, b, c = p.low, p.high, p.value
+    return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
 
 def _interp(history: dict[int, float], years: np.ndarray) -> np.ndarray:
@@ -47,30 +107,49 @@ class Macro:
     def __init__(self, years: np.ndarray, params: dict[str, np.ndarray], rng: list[np.random.Generator]):
         self.years = years                      # year-ends, first one is the initial state
         runs = len(rng)
-        future = years > LAST_DATA_YEAR
-        # GDP, 亿元 current prices
-        hist = _gdp_history()
+        until = int(scalar(params, "macro_data_until"))
+        z = per_run(rng, "standard_normal", (len(years) + 1,))   # GDP innovations, population shift
+        # GDP, 亿元 current prices: history, then the ETS local level simulated per run
+        hist = _gdp_history(until)
+        ets = gdp_growth_model(until)
+        sd = np.sqrt(max(ets["sigma"] ** 2 - _level_variance(), 0.0))
         gdp = np.empty((runs, len(years)))
-        noise = per_run(rng, "standard_normal", (len(years),))
-        growth = params["gdp_growth_nominal"][:, None] + params["gdp_growth_noise_sd"][:, None] * noise
+        level = ets["level"] + params["gdp_growth_nominal"] - GDP_LEVEL_2017
         for i, y in enumerate(years):
-            gdp[:, i] = hist[y] if y in hist else gdp[:, i - 1] * (1 + growth[:, i])
+            if y in hist:
+                gdp[:, i] = hist[y]
+                continue
+            e = sd * z[:, i]
+            gdp[:, i] = gdp[:, i - 1] * np.exp(level + e)
+            level = level + ets["alpha"] * e
         self.gdp = gdp
-        # population, 万人: interpolate the data, extrapolate at the 2015-2017 pace
-        pop_hist = _population_history()
-        rate = (pop_hist[2017] / pop_hist[2015]) ** 0.5 - 1
-        self.population = np.where(future, pop_hist[LAST_DATA_YEAR] * (1 + rate) ** (years - LAST_DATA_YEAR),
-                                   _interp(pop_hist, np.minimum(years, LAST_DATA_YEAR)))
-        # urbanisation, %: 2010 from the census report, 2015-2017 data, then a per-run pace
-        urb_hist = {2010: scalar(params, "urbanisation_2010"), **_urbanisation_history()}
-        base = _interp(urb_hist, np.minimum(years, LAST_DATA_YEAR))
+        # population, 万人: the data where observed (interpolated between), the fitted trend after
+        pop = population_model(until)
+        pop_hist = pop["history"]
+        x = years - 2015.0
+        mean = pop["params"][0] + pop["params"][1] * x
+        se = np.sqrt(pop["cov"][0, 0] + 2 * x * pop["cov"][0, 1] + x ** 2 * pop["cov"][1, 1])
+        trend = np.exp(mean[None, :] + z[:, [-1]] * se[None, :])
+        last = max(pop_hist)
+        # continue from the last observation: the trend's growth, not its level
+        ahead = pop_hist[last] * trend / trend[:, [int(np.nonzero(years == last)[0][0])]] \
+            if last in years else trend
+        observed = _interp(pop_hist, np.minimum(years, last))
+        # per run (feeds income per capita); the central path keeps the (years,) shape modules read
+        self.population_runs = np.where(years > last, ahead, observed[None, :])
+        self.population = np.where(years > last, pop_hist[last] * np.exp(mean - mean[years == last]),
+                                   observed) if last in years else np.exp(mean)
+        # urbanisation, %: 2010 from the census report, data to the cut-off, then a per-run pace
+        urb_hist = {2010: scalar(params, "urbanisation_2010"), **_urbanisation_history(until)}
+        last_urb = max(urb_hist)
+        base = _interp(urb_hist, np.minimum(years, last_urb))
         self.urbanisation = np.minimum(
-            base[None, :] + params["urbanisation_pace"][:, None] * np.maximum(years - LAST_DATA_YEAR, 0), 95.0)
+            base[None, :] + params["urbanisation_pace"][:, None] * np.maximum(years - last_urb, 0), 95.0)
         # persons per household
         self.household_size = (scalar(params, "household_size_2010")
                                + scalar(params, "household_size_trend") * (years - 2010))
         # income index: GDP per capita relative to 2015
-        gdppc = self.gdp / self.population[None, :]
+        gdppc = self.gdp / self.population_runs
         i2015 = int(np.nonzero(years == 2015)[0][0])
         self.income_index = gdppc / gdppc[:, [i2015]]
         self.gdp_index_2015 = self.gdp / self.gdp[:, [i2015]]

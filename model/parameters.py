@@ -6,11 +6,22 @@ distribution (``fixed``, ``uniform`` or ``triangular`` between ``low`` and
 anchored).  Each run draws one value per uncertain parameter from its own
 random stream, one uniform per parameter in table order, so pinning one
 parameter never shifts the draws of the others.
+
+Fitted parameters (written by ``python -m calibration fit``) are read at
+start from a JSON file: ``$HUBEI_PARAMS_FILE`` if set (``none`` = priors
+only), else the newest ``data/fitted/params-*.json``.  A fitted parameter
+keeps its place in the table (so draws do not shift) and becomes
+``calibrated``: triangular with the estimate as mode, ±2 sd, within its prior
+range; parameters the data did not identify keep their prior.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+import warnings
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +31,8 @@ from .observations import DATA_DIR
 from .streams import MODULES, per_run
 
 PARAMETER_DIR = DATA_DIR / "parameters"
+FITTED_DIR = DATA_DIR / "fitted"
+PARAMS_ENV = "HUBEI_PARAMS_FILE"
 
 DISTS = {"fixed", "uniform", "triangular"}
 STATUSES = {"source", "derived", "assumption", "anchored", "calibrated"}
@@ -64,6 +77,46 @@ def table() -> dict[str, Parameter]:
     out: dict[str, Parameter] = {}
     for path in files():
         out.update(_read(path, set(out)))
+    fitted = fitted_file()
+    return _apply_fitted(out, fitted) if fitted else out
+
+
+def fitted_file() -> Path | None:
+    """The fitted parameter file the model uses, or None (priors only)."""
+    env = os.environ.get(PARAMS_ENV, "").strip()
+    if env:
+        return None if env.lower() == "none" else Path(env)
+    found = sorted(FITTED_DIR.glob("params-*.json"))
+    return found[-1] if found else None
+
+
+def fitted_label() -> str:
+    """For the results' provenance: which fitted file, or 'none (priors)'."""
+    path = fitted_file()
+    return path.name if path else "none (priors)"
+
+
+def _apply_fitted(out: dict[str, Parameter], path: Path) -> dict[str, Parameter]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        fitted = data["parameters"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{path}: not a fitted parameter file ({exc})") from exc
+    for name, est in fitted.items():
+        if name not in out:
+            warnings.warn(f"{path.name}: parameter {name!r} is no longer in the table; ignored")
+            continue
+        if not est.get("identified"):
+            continue
+        p = out[name]
+        low, high = float(est["low"]), float(est["high"])
+        value, sd = float(est["value"]), float(est["sd"])
+        lo, hi = max(low, value - 2 * sd), min(high, value + 2 * sd)
+        dist = "triangular" if hi > lo else "fixed"
+        out[name] = replace(p, value=value, dist=dist, low=lo, high=hi, status="calibrated",
+                            source=f"{path.name} (python -m calibration fit)",
+                            note=f"estimate {value:.4g} ± {sd:.2g} (1 sd) from {', '.join(est.get('series', []))}; "
+                                 f"prior [{low:g}, {high:g}]. Prior note: {p.note}")
     return out
 
 

@@ -93,6 +93,7 @@ def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, area
         "runs": int(runs),
         "params_overridden": json.dumps(sorted(overrides)),
         "data_vintage": data_vintage(),
+        "params_file": parameters.fitted_label(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     })
     return ds

@@ -1,0 +1,1 @@
+"""Calibration, backtests and the calibration report (imports model/, never the reverse)."""
