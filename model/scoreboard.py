@@ -9,6 +9,8 @@ Everything is driven by the catalogue: an indicator with a ``target`` appears.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -39,11 +41,26 @@ def p_met(ds: xr.Dataset, target_id: str, year: int | None = None) -> float:
 
 
 def target_variable(target_id: str) -> str:
-    ind = catalogue.indicators()
-    match = ind.index[ind.target == target_id]
-    if len(match) == 0:
+    """The indicator that answers a target (KeyError when none does yet)."""
+    found = _variables().get(target_id)
+    if found is None:
         raise KeyError(f"target {target_id} is not modelled yet")
-    return match[0]
+    return found
+
+
+@lru_cache(maxsize=None)
+def _variables() -> dict[str, str]:
+    ind = catalogue.indicators()
+    out: dict[str, str] = {}
+    for var, target in zip(ind.index, ind.target):
+        if target:
+            out.setdefault(target, var)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _target_rows() -> tuple[dict, ...]:
+    return tuple({"target": tid, **row} for tid, row in catalogue.targets().to_dict("index").items())
 
 
 def light(p: float) -> str:
@@ -53,8 +70,9 @@ def light(p: float) -> str:
 
 def modelled(ds: xr.Dataset) -> list[str]:
     """Targets the catalogue marks as modelled and whose variable this ensemble holds."""
-    return [t for t in catalogue.modelled_targets() if target_variable(t) in ds and
-            int(catalogue.targets().loc[t, "target_year"]) in ds.year.values]
+    years = set(int(y) for y in ds.year.values)
+    return [t["target"] for t in _target_rows() if t["target"] in _variables() and
+            _variables()[t["target"]] in ds and int(t["target_year"]) in years]
 
 
 def scoreboard(ds: xr.Dataset) -> pd.DataFrame:
@@ -68,19 +86,24 @@ def scoreboard(ds: xr.Dataset) -> pd.DataFrame:
     last = int(ds.year.max())
     done = set(modelled(ds))
     ind = catalogue.indicators()
-    for tid, t in catalogue.targets().iterrows():
-        row = {"target": tid, "name_zh": t.name_zh, "name_en": t.name_en, "area": t.area,
-               "year": int(t.target_year), "comparator": t.comparator, "value": float(t.target_value),
-               "unit": t.unit, "modelled": tid in done}
+    years = list(ds.year.values)
+    calibration = dict(zip(ind.index, ind.calibration))
+    for t in _target_rows():
+        tid, year = t["target"], int(t["target_year"])
+        row = {"target": tid, "name_zh": t["name_zh"], "name_en": t["name_en"], "area": t["area"],
+               "year": year, "comparator": t["comparator"], "value": float(t["target_value"]),
+               "unit": t["unit"], "modelled": tid in done}
         if tid in done:
             var = target_variable(tid)
-            b = bands(ds[var].sel(year=int(t.target_year)))
-            row.update({k: float(b[k]) for k in ("median", "lo80", "hi80")})
-            row["p_met"] = p_met(ds, tid)
+            values = np.asarray(ds[var].values)          # (run, year): numpy, not xarray, for speed
+            at = values[:, years.index(year)]
+            row.update(dict(zip(("lo80", "median", "hi80"), np.quantile(at, [0.1, 0.5, 0.9]).tolist())))
+            row["p_met"] = float(np.mean(catalogue.met(at, tid)))
             row["light"] = light(row["p_met"])
-            row["p_holds_2020"] = p_met(ds, tid, 2020) if t.target_year < 2020 <= last else np.nan
+            holds = year < 2020 <= last
+            row["p_holds_2020"] = float(np.mean(catalogue.met(values[:, years.index(2020)], tid))) if holds else np.nan
             row["indicator"] = var
-            row["calibration"] = ind.loc[var, "calibration"]
+            row["calibration"] = calibration[var]
         rows.append(row)
     return pd.DataFrame(rows).set_index("target")
 
@@ -99,11 +122,17 @@ def max_scenario() -> Scenario:
 
 def area_money(ds: xr.Dataset, area: str, year: int) -> float:
     """Extra money allocated to an area from 2016 to ``year`` inclusive, 亿元."""
+    return _money_table(ds).get((area, int(year)), 0.0)
+
+
+def _money_table(ds: xr.Dataset) -> dict[tuple[str, int], float]:
+    """(area, year) -> money allocated from 2016 to that year, 亿元 (numpy, once per ensemble)."""
     alloc = ds.spending_allocated
-    if area not in alloc.area.values:
-        return 0.0
-    sel = alloc.sel(area=area)
-    return float(sel.where((sel.year >= LEVER_YEARS[0]) & (sel.year <= year), 0).sum())
+    years = np.asarray(alloc.year.values)
+    arr = np.asarray(alloc.transpose("year", "area").values, dtype=float)
+    cum = np.cumsum(np.where((years >= LEVER_YEARS[0])[:, None], arr, 0.0), axis=0)
+    return {(str(a), int(y)): float(cum[i, j]) for j, a in enumerate(alloc.area.values)
+            for i, y in enumerate(years)}
 
 
 def _gain(median: float, base_median: float, comparator: str) -> float:
@@ -142,19 +171,20 @@ def compare_many(base: xr.Dataset, others: dict[str, xr.Dataset],
     else:
         targets["p_reach"], targets["out_of_reach"] = np.nan, False
     rows = []
-    for tid in ids:
-        t = targets.loc[tid]
-        b = first.loc[tid]
-        base_money = area_money(base, t.area, int(t.year))
-        for name, board in boards.items():
-            r = board.loc[tid]
-            gain = _gain(r["median"], b["median"], t.comparator)
-            money = area_money(data[name], t.area, int(t.year)) - base_money
-            cost = money / gain if money > 0 and gain > 0 else np.nan
-            rows.append({"target": tid, "scenario": name, "median": r["median"], "lo80": r.lo80,
-                         "hi80": r.hi80, "p_met": r.p_met, "light": r.light, "p_holds_2020": r.p_holds_2020,
-                         "p_gain": r.p_met - b.p_met, "median_gain": gain, "money": money,
-                         "cost_per_unit": cost})
+    money = {name: _money_table(ds) for name, ds in data.items()}
+    records = {name: board.to_dict("index") for name, board in boards.items()}
+    for tid, t in targets[["area", "year", "comparator"]].to_dict("index").items():
+        b = records["baseline"][tid]
+        key = (t["area"], int(t["year"]))
+        for name, board in records.items():
+            r = board[tid]
+            gain = _gain(r["median"], b["median"], t["comparator"])
+            spent = money[name].get(key, 0.0) - money["baseline"].get(key, 0.0)
+            cost = spent / gain if spent > 0 and gain > 0 else np.nan
+            rows.append({"target": tid, "scenario": name, "median": r["median"], "lo80": r["lo80"],
+                         "hi80": r["hi80"], "p_met": r["p_met"], "light": r["light"],
+                         "p_holds_2020": r["p_holds_2020"], "p_gain": r["p_met"] - b["p_met"],
+                         "median_gain": gain, "money": spent, "cost_per_unit": cost})
     values = pd.DataFrame(rows, columns=["target", "scenario", *PER_SCENARIO]).set_index(["target", "scenario"])
     return targets, values
 
