@@ -9,6 +9,8 @@ Other pages (e.g. ``pages/calibration.py``) are picked up by Streamlit's multipa
 """
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from model import catalogue, scoreboard
@@ -130,12 +132,15 @@ def show_export(targets, values, data, names: dict[str, str], scenario_toml: str
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button(text("download_toml"), scenario_toml, file_name="scenario.toml", mime="application/toml",
                        key="download_toml", on_click="ignore")
-    c2.download_button(text("download_csv"), briefing.csv_bytes(data, names), file_name="hubei_results.csv",
-                       mime="text/csv", key="download_csv", on_click="ignore")
+    if c2.button(text("prepare_csv"), key="prepare_csv"):
+        st.session_state["csv"] = briefing.csv_bytes(data, names)
     if c3.button(text("prepare_netcdf"), key="prepare_netcdf"):
         st.session_state["netcdf"] = briefing.netcdf_bytes(data, names)
     if c4.button(text("prepare_pdf"), key="prepare_pdf"):
         st.session_state["pdf"] = briefing.pdf(targets, values, data, names, text, footer)
+    if "csv" in st.session_state:
+        c2.download_button(text("download_csv"), st.session_state["csv"], file_name="hubei_results.csv",
+                           mime="text/csv", key="download_csv", on_click="ignore")
     if "netcdf" in st.session_state:
         c3.download_button(text("download_netcdf"), st.session_state["netcdf"], file_name="hubei_results.nc",
                            mime="application/x-netcdf", key="download_netcdf", on_click="ignore")
@@ -155,6 +160,7 @@ def workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
 
 
 def _workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
+    started = time.perf_counter()
     with slot:
         values = controls.funding(text)
         pins = controls.assumptions(text)
@@ -162,6 +168,12 @@ def _workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
     names = {"baseline": text("baseline_name"), "current": text("current_name")}
     names |= {label: name for label, name, _ in compared}
     show_scoreboard(targets, values_table, full, names, text)
+    st.session_state["latency_scoreboard"] = time.perf_counter() - started   # read by benchmarks/app_latency.py
+    state = (ensemble.key(values), ensemble.key(pins), tuple(names.items()), runs, seed, text.lang)
+    if st.session_state.get("export_state") != state:       # prepared files belong to the old settings
+        for name in ("csv", "netcdf", "pdf"):
+            st.session_state.pop(name, None)
+        st.session_state["export_state"] = state
     show_charts(base, current, data, names, text)
     left, right = st.columns([3, 2])
     with left:
@@ -174,6 +186,7 @@ def _workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
     everything = {"baseline": base, "current": current} | data
     show_export(targets, values_table, everything, names, attrs.get("scenario_toml", ""), footer, text)
     st.caption(footer)
+    st.session_state["latency_total"] = time.perf_counter() - started
 
 
 def main() -> None:
