@@ -190,8 +190,8 @@ def _workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
 
 
 def main() -> None:
+    problems = controls.check_url(Text(st.query_params.get("lang", "zh")))   # before any bound widget
     text = choose_language()
-    problems = controls.check_url(text)
     slot = st.sidebar.container()
     runs, seed = controls.settings(text)
     st.title(text("title"))
