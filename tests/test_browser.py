@@ -98,7 +98,9 @@ def wait_until_drawn(page, **changed) -> None:
     values = levers.defaults() | changed
     expect(page.get_by_text(levers.scenario(values).digest())).to_be_visible(timeout=120_000)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
-    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {expected_charts()}")
+    page.wait_for_function(                     # plotly's bundle loads lazily: slow on a busy machine
+        f"document.querySelectorAll('[data-testid=stPlotlyChart] svg.main-svg').length >= {expected_charts()}",
+        timeout=120_000)
 
 
 def test_slider_language_and_shared_link(page, server, request):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -35,6 +36,10 @@ def _font() -> str:
     return "DejaVu Sans"
 
 
+def _short(name: str, width: int) -> str:
+    return name if len(name) <= width else name[:width - 1] + "…"
+
+
 def key_indicators(targets: pd.DataFrame, values: pd.DataFrame, n: int = 4) -> list[str]:
     """The indicators that matter most for the comparison: the largest change in P(met) first."""
     if targets.empty:
@@ -50,7 +55,7 @@ def _table(ax, targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str
     header = [text("col_target"), text("col_year"), text("col_goal")] + [names[k] for k in keys] + [text("col_flags")]
     cells, colours = [], []
     for tid, t in targets.iterrows():
-        row = [text.name(t)[:26], str(int(t.year)), text.goal(t.comparator, t.value, t.unit, t.indicator)]
+        row = [_short(text.name(t), 24 if text.zh else 46), str(int(t.year)), text.goal(t.comparator, t.value, t.unit, t.indicator)]
         cols = ["white"] * 3
         for k in keys:
             v = values.loc[(tid, k)]
@@ -58,21 +63,25 @@ def _table(ax, targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str
             cols.append(LIGHT_COLOURS[v.light] + "40")
         flag = [text("flag_met_without_money")] if t.met_without_money else []
         flag += [text("flag_out_of_reach")] if t.out_of_reach else []
-        row.append("; ".join(flag))
+        row.append(("；" if text.zh else "; ").join(flag))
         cols.append("white")
         cells.append(row)
         colours.append(cols)
     if not cells:
         ax.text(0, 0.5, text("not_modelled"), fontsize=9)
         return
-    tab = ax.table(cellText=cells, colLabels=header, cellColours=colours, loc="upper center", cellLoc="center")
+    rest = 1 - 0.30 - 0.05 - 0.13 - 0.08 * len(keys)
+    widths = [0.30, 0.05, 0.13] + [0.08] * len(keys) + [rest]
+    tab = ax.table(cellText=cells, colLabels=header, cellColours=colours, colWidths=widths,
+                   cellLoc="center", bbox=[0, 0, 1, 1])
     tab.auto_set_font_size(False)
-    tab.set_fontsize(7 if len(cells) > 12 else 8)
-    tab.scale(1, 1.25)
+    tab.set_fontsize(6.5 if len(cells) > 12 else 7.5)
     for (r, c), cell in tab.get_celld().items():
         if r == 0:
-            cell.set_text_props(weight="bold")
             cell.set_facecolor("#e5e7eb")
+        if c == 0 or c == len(header) - 1:
+            cell.set_text_props(ha="left")
+            cell.PAD = 0.02
 
 
 def _chart(ax, indicator: str, data: dict[str, xr.Dataset], names: dict[str, str], text: Text) -> None:
@@ -94,7 +103,8 @@ def _chart(ax, indicator: str, data: dict[str, xr.Dataset], names: dict[str, str
         t = catalogue.targets().loc[row.target]
         ax.plot([int(t.target_year)], [float(t.target_value)], "*", color="#1d4ed8", ms=11, label=text("target"))
     unit = text.unit(row.unit, indicator)
-    ax.set_title(f"{text.name(row)} ({unit})"[:40], fontsize=9)
+    ax.set_title(textwrap.fill(f"{text.name(row)}（{unit}）" if text.zh else f"{text.name(row)} ({unit})",
+                               24 if text.zh else 48), fontsize=8.5)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3)
     ax.text(0.01, 0.97, text.calibration(row.calibration), transform=ax.transAxes, fontsize=6.5, va="top",
@@ -102,20 +112,25 @@ def _chart(ax, indicator: str, data: dict[str, xr.Dataset], names: dict[str, str
 
 
 def pdf(targets: pd.DataFrame, values: pd.DataFrame, data: dict[str, xr.Dataset], names: dict[str, str],
-        text: Text, footer: str) -> bytes:
-    """The one-page A4 briefing: scoreboard, then up to four fan charts, then provenance."""
+        text: Text, footer: str, fmt: str = "pdf") -> bytes:
+    """The one-page A4 briefing: scoreboard, then up to four fan charts, then provenance.
+
+    ``fmt="png"`` draws the same page as an image (to look at it without a PDF viewer).
+    """
     family = _font()
     with plt.rc_context({"font.family": [family], "pdf.fonttype": 42, "axes.unicode_minus": False}):
         fig = plt.figure(figsize=(8.27, 11.69))
-        fig.text(0.05, 0.965, text("briefing_title"), fontsize=15, weight="bold")
+        fig.text(0.05, 0.965, text("briefing_title"), fontsize=15)
         fig.text(0.05, 0.945, text("briefing_subtitle", scenarios="、".join(names.values()) if text.zh
                                    else ", ".join(names.values())), fontsize=8.5, color="#374151")
         n = len(targets)
-        table_h = min(0.45, 0.05 + 0.022 * (n + 1))
+        table_h = min(0.45, 0.02 * (n + 1))
         ax = fig.add_axes([0.04, 0.93 - table_h, 0.92, table_h])
         _table(ax, targets, values, names, text)
         charts = key_indicators(targets, values)
-        top = 0.9 - table_h
+        fig.text(0.05, 0.92 - table_h, textwrap.fill(text("flags_caption"), 95 if text.zh else 190), fontsize=6,
+                 color="#4b5563", va="top")
+        top = 0.87 - table_h
         for i, indicator in enumerate(charts):
             r, c = divmod(i, 2)
             h = (top - 0.08) / 2 - 0.05
@@ -126,7 +141,7 @@ def pdf(targets: pd.DataFrame, values: pd.DataFrame, data: dict[str, xr.Dataset]
         fig.text(0.05, 0.035, text("briefing_note"), fontsize=6.5, color="#6b7280", wrap=True)
         fig.text(0.05, 0.018, footer, fontsize=6, color="#6b7280")
         out = io.BytesIO()
-        fig.savefig(out, format="pdf")
+        fig.savefig(out, format=fmt, dpi=110)
         plt.close(fig)
     return out.getvalue()
 
