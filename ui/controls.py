@@ -15,10 +15,21 @@ KNOWN = {"lang", VERSION_PARAM}
 
 
 def check_url(text: Text) -> list[str]:
-    """Problems with the page's query parameters; bad lever values are dropped (sliders keep defaults).
+    """Problems with the link the session was opened with; bad lever values are dropped.
 
-    Runs before the widgets are drawn, so a bound slider never sees a bad value.
+    Runs once per session, on the first script run, before any widget is drawn: a bound
+    slider never sees a bad value, and later runs leave the bound parameters to their widgets
+    (Streamlit refuses to delete those).  The problems are kept for the session.
     """
+    if "url_problems" not in st.session_state:
+        st.session_state["url_problems"] = _check(text)
+    params = st.query_params
+    if params.get(VERSION_PARAM) != MODEL_VERSION:
+        params[VERSION_PARAM] = MODEL_VERSION
+    return st.session_state["url_problems"]
+
+
+def _check(text: Text) -> list[str]:
     problems = []
     params = st.query_params
     known = levers.by_key()
@@ -43,7 +54,6 @@ def check_url(text: Text) -> list[str]:
         elif not name.startswith("embed"):
             problems.append(text("url_unknown", name=name))
             del params[name]
-    params[VERSION_PARAM] = MODEL_VERSION
     return problems
 
 
