@@ -190,7 +190,7 @@ def _workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
 
 
 def main() -> None:
-    problems = controls.check_url(Text(st.query_params.get("lang", "zh")))   # before any bound widget
+    problems = controls.check_url(Text(controls.url_language()))   # before any bound widget
     text = choose_language()
     slot = st.sidebar.container()
     runs, seed = controls.settings(text)

@@ -163,6 +163,13 @@ def test_invalid_url_parameters_are_reported_not_fatal(monkeypatch):
     assert at.title[0].value.startswith("湖北省")
 
 
+def test_language_in_a_link_as_code_or_label(monkeypatch):
+    for value in ("en", "English"):
+        at = start(monkeypatch, lang=value)
+        no_errors(at)
+        assert at.title[0].value.startswith("Hubei") and not [w for w in at.warning if "lang" in w.value]
+
+
 def test_bad_run_setting_falls_back_to_50(monkeypatch):
     at = start(monkeypatch, runs="many")
     no_errors(at)

@@ -14,6 +14,13 @@ VERSION_PARAM = "v"
 KNOWN = {"lang", VERSION_PARAM}
 
 
+def url_language() -> str:
+    """The language code a link asks for (``lang=en`` or the radio's own ``lang=English``), else zh."""
+    raw = st.query_params.get("lang", "zh")
+    codes = {label: code for code, label in LANGUAGES.items()}
+    return raw if raw in LANGUAGES else codes.get(raw, "zh")
+
+
 def check_url(text: Text) -> list[str]:
     """Problems with the link the session was opened with; bad lever values are dropped.
 
@@ -35,8 +42,11 @@ def _check(text: Text) -> list[str]:
     known = levers.by_key()
     for name in list(params.keys()):
         raw = params.get(name)
-        if name == "lang":
-            if raw not in LANGUAGES:
+        if name == "lang":                     # the bound radio writes its label (English); accept codes too
+            if raw in LANGUAGES:
+                params[name] = LANGUAGES[raw]
+                st.session_state["lang"] = raw
+            elif raw not in LANGUAGES.values():
                 problems.append(text("url_bad_lang", value=raw))
                 del params[name]
         elif name == VERSION_PARAM:
