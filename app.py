@@ -80,7 +80,7 @@ def show_charts(base, current, others, names: dict[str, str], text: Text) -> Non
     with_target = [i for i, t in catalogue.indicators().target.items() if t]
     options = ["__targets__"] + [a for a in catalogue.areas().index if a in groups] + (["" ] if "" in groups else [])
     label = {"__targets__": text("charts_targets"), "": text("charts_other")}
-    pick = st.selectbox(text("charts_pick"), options, key="charts_area",
+    pick = st.selectbox(text("charts_pick"), options, key=f"charts_area_{text.lang}",
                         format_func=lambda a: label.get(a) or text.area(a))
     shown = [i for i in (with_target if pick == "__targets__" else groups[pick]) if i in current]
     compared = {names[k]: ds for k, ds in others.items()}
@@ -103,7 +103,7 @@ def show_regions(base, current, text: Text) -> None:
     if not regional:
         st.caption(text("regional_none"))
         return
-    indicator = st.selectbox(text("regional_pick"), regional, key="regional_indicator",
+    indicator = st.selectbox(text("regional_pick"), regional, key=f"regional_indicator_{text.lang}",
                              format_func=lambda i: text.name(ind.loc[i]))
     years = [int(y) for y in current.year.values if y >= 2015]
     year = st.select_slider(text("regional_year"), options=years, value=2020 if 2020 in years else years[-1],

@@ -179,7 +179,7 @@ def tile_chart(indicator: str, base: xr.Dataset, current: xr.Dataset, year: int,
                      f"<br>{text('baseline')}: {text.quantity(bas[region], row.unit, dec, indicator)}")
         colour.append(value)
     fig = go.Figure(go.Scatter(
-        x=x, y=y, mode="markers+text", text=labels, textfont={"size": 11, "family": FONT},
+        x=x, y=y, mode="markers+text", text=labels, textfont={"size": 11, "family": FONT, "color": "#111827"},
         marker={"symbol": "square", "size": 62, "color": colour, "colorscale": "YlOrBr",
                 "colorbar": {"title": text.unit(row.unit, indicator), "thickness": 12},
                 "line": {"width": 1, "color": "white"}},
