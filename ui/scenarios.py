@@ -33,7 +33,7 @@ def _apply(toml: str) -> None:
         st.session_state[lever.key] = values[lever.area]
 
 
-def _save(text_zh: str, text_en: str) -> None:
+def _save() -> None:
     name = (st.session_state.get("save_name") or "").strip()
     if not name:
         st.session_state["save_message"] = ("error", "save_empty")
@@ -82,7 +82,7 @@ def manager(text: Text) -> list[tuple[str, str, str]]:
         with middle:
             st.markdown(f"**{text('save_header')}**")
             st.text_input(text("save_name"), key="save_name", max_chars=60)
-            st.button(text("save_button"), on_click=_save, args=("", ""), key="save_button")
+            st.button(text("save_button"), on_click=_save, key="save_button")
             message = st.session_state.pop("save_message", None)
             if message:
                 getattr(st, message[0])(text(message[1]))
