@@ -1,19 +1,22 @@
-"""Hubei "Internet+" scenario model: funding sliders, target scoreboard and fan charts.
+"""Hubei "Internet+" scenario model: funding sliders, target scoreboard, charts, scenarios, briefing.
 
 Run with ``uv run streamlit run app.py``.  Chinese first, English in the sidebar.
 The environment variable ``HUBEI_APP_RUNS`` sets the default ensemble size (50).
+Everything shown is driven by the catalogue (``model/data/*.csv``): an indicator, target
+or lever added there appears here without code.  A slider move reruns only the
+``workspace`` fragment; ensembles are cached on the lever values (``ui/ensemble.py``).
+Other pages (e.g. ``pages/calibration.py``) are picked up by Streamlit's multipage folder.
 """
 from __future__ import annotations
+
+import time
 
 import streamlit as st
 
 from model import catalogue, scoreboard
 from model.scenario import ScenarioError
-from ui import board, charts, ensemble, levers
+from ui import board, briefing, charts, controls, ensemble, levers, scenarios
 from ui.text import LANGUAGES, Text
-
-HEADLINE_ROWS = (("ecommerce_volume", "smart_factories"), ("villages_broadband_share", "broadband_subscribers"))
-REGIONAL = "villages_broadband_share"
 
 st.set_page_config(page_title="湖北“互联网+”情景模型 · Hubei Internet+", layout="wide")
 
@@ -24,93 +27,93 @@ def choose_language() -> Text:
     return Text(lang or "zh")
 
 
-def funding(text: Text) -> dict[str, float]:
-    """The three funding sliders, the plan's values beside them and the total budget."""
-    side = st.sidebar
-    side.header(text("levers_header"))
-    side.caption(text("levers_help"))
-    values = {}
-    for lever in levers.levers():
-        value = side.slider(text("lever_label", area=text.area(lever.area)), min_value=lever.low,
-                            max_value=lever.high, value=lever.plan, step=lever.step,
-                            format=f"%.{lever.decimals}f", key=f"lever_{lever.area}",
-                            help=text("lever_note", note=lever.note_zh if text.zh else lever.note_en),
-                            bind="query-params")
-        side.caption(text("plan_value", value=text.number(lever.plan, lever.decimals)))
-        values[lever.area] = lever.clamp(value)
-    total, plan = levers.total(values), levers.plan_total()
-    diff = ("+" if total >= plan else "") + text.number(total - plan, 1)
-    side.metric(text("total_budget"), text.number(total, 1), delta_color="off",
-                delta=text("vs_plan", diff=diff) if abs(total - plan) >= 0.05 else None)
-    side.caption(text("total_budget_plan", value=text.number(plan, 1)))
-    side.warning(text("assumption_box"))
-    return values
-
-
-def settings(text: Text) -> tuple[int, int]:
-    """Ensemble size and seed; a bad HUBEI_APP_RUNS falls back to the default with a warning."""
-    default, bad = ensemble.default_runs()
-    if bad is not None:
-        low, high = ensemble.RUNS_RANGE
-        st.sidebar.warning(text("runs_env_bad", value=bad, low=low, high=high, default=default))
-    with st.sidebar.expander(text("advanced")):
-        choices = ensemble.run_choices(default)
-        runs = st.selectbox(text("runs"), choices, index=choices.index(default), key="runs")
-        seed = st.number_input(text("seed"), min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed")
-    return int(runs), int(seed)
-
-
-def simulate(values: dict[str, float], runs: int, seed: int, text: Text):
-    """Baseline and current ensembles and scoreboards (cached); stops the page on failure."""
+def simulate(values: dict[str, float], pins: dict[str, float], compared, runs: int, seed: int, text: Text):
+    """Baseline, current and compared ensembles and their comparison (cached); stops on failure."""
     try:
-        levers.scenario(values)
+        levers.scenario(values, pins)
     except ScenarioError as exc:
         st.error(text("scenario_bad", error=exc))
-        values = {lever.area: lever.plan for lever in levers.levers()}
-    key = tuple(sorted(values.items()))
+        values, pins = levers.defaults(), {}
+    key, pin_key = ensemble.key(values), ensemble.key(pins)
+    others = tuple((label, toml) for label, _, toml in compared)
     try:
         with st.spinner(text("simulating", runs=runs)):
-            base, current = ensemble.baseline(runs, seed), ensemble.current(key, runs, seed)
-            boards = ensemble.baseline_board(runs, seed), ensemble.current_board(key, runs, seed)
+            base, current = ensemble.baseline(runs, seed), ensemble.current(key, pin_key, runs, seed)
+            data = {label: ensemble.named(toml, runs, seed) for label, toml in others}
+            targets, values_table = ensemble.comparison(key, pin_key, others, runs, seed)
+            full = ensemble.board(key, pin_key, runs, seed)
     except Exception as exc:  # the page must stay up whatever the model raises
         st.error(text("simulation_failed", error=f"{type(exc).__name__}: {exc}"))
         st.stop()
-    return base, current, boards
+    return base, current, data, targets, values_table, full
 
 
-def show_scoreboard(base_board, current_board, text: Text) -> None:
+def show_scoreboard(targets, values, full, names: dict[str, str], text: Text) -> None:
     st.subheader(text("scoreboard_header"))
-    table, lights = board.modelled(base_board, current_board, text)
+    others = {k: v for k, v in names.items() if k not in ("baseline", "current")}
+    table, lights = board.modelled(targets, values, others, text)
     st.table(board.styled(table, lights), hide_index=True)
     st.caption(text("scoreboard_caption", likely=text.probability(scoreboard.LIKELY),
                     unlikely=text.probability(scoreboard.UNLIKELY)))
-    pending = board.pending(current_board, text)
+    st.caption(text("flags_caption"))
+    pending = board.pending(full, text)
     st.markdown(f"**{text('pending_header', count=len(pending))}**")
     st.caption(text("pending_caption"))
     st.table(pending, hide_index=True)
 
 
-def show_charts(base, current, text: Text) -> None:
+def indicator_areas() -> dict[str, list[str]]:
+    """Indicators grouped by action area (the target's area, else the area of the indicator's module)."""
+    ind, areas, targets = catalogue.indicators(), catalogue.areas(), catalogue.targets()
+    module_area = {m: a for a, m in zip(areas.index, areas.module) if m}
+    out: dict[str, list[str]] = {}
+    for indicator, row in ind.iterrows():
+        area = targets.loc[row.target, "area"] if row.target in targets.index else module_area.get(row.module, "")
+        out.setdefault(area, []).append(indicator)
+    return out
+
+
+@st.fragment
+def show_charts(base, current, others, names: dict[str, str], text: Text) -> None:
     st.subheader(text("charts_header"))
+    groups = indicator_areas()
+    with_target = [i for i, t in catalogue.indicators().target.items() if t]
+    options = ["__targets__"] + [a for a in catalogue.areas().index if a in groups] + (["" ] if "" in groups else [])
+    label = {"__targets__": text("charts_targets"), "": text("charts_other")}
+    pick = st.selectbox(text("charts_pick"), options, key=f"charts_area_{text.lang}",
+                        format_func=lambda a: label.get(a) or text.area(a))
+    shown = [i for i in (with_target if pick == "__targets__" else groups[pick]) if i in current]
+    compared = {names[k]: ds for k, ds in others.items()}
     indicators = catalogue.indicators()
-    for row in HEADLINE_ROWS:
-        for column, indicator in zip(st.columns(len(row)), row):
+    for start in range(0, len(shown), 2):
+        for column, indicator in zip(st.columns(2), shown[start:start + 2]):
             with column:
-                st.plotly_chart(charts.indicator_chart(indicator, base, current, text),
+                st.plotly_chart(charts.indicator_chart(indicator, base, current, text, compared),
                                 key=f"chart_{indicator}", config={"displaylogo": False})
                 info = indicators.loc[indicator]
                 note = info.calibration_note_zh if text.zh else info.calibration_note_en
                 st.caption(text("calibration_note", label=text.calibration(info.calibration), note=note))
 
 
+@st.fragment
 def show_regions(base, current, text: Text) -> None:
+    ind = catalogue.indicators()
+    regional = [i for i in ind.index[ind.regional] if f"{i}_by_region" in current]
     st.subheader(text("regional_header"))
+    if not regional:
+        st.caption(text("regional_none"))
+        return
+    indicator = st.selectbox(text("regional_pick"), regional, key=f"regional_indicator_{text.lang}",
+                             format_func=lambda i: text.name(ind.loc[i]))
     years = [int(y) for y in current.year.values if y >= 2015]
-    year = st.select_slider(text("regional_year"), options=years, value=2017 if 2017 in years else years[-1],
+    year = st.select_slider(text("regional_year"), options=years, value=2020 if 2020 in years else years[-1],
                             key="regional_year")
-    st.plotly_chart(charts.regional_chart(REGIONAL, base, current, year, text), key="chart_regions",
+    st.plotly_chart(charts.tile_chart(indicator, base, current, year, text), key="chart_tiles",
                     config={"displaylogo": False})
-    st.caption(text("regional_caption"))
+    st.plotly_chart(charts.regional_chart(indicator, base, current, year, text), key="chart_regions",
+                    config={"displaylogo": False})
+    st.caption(text("regional_caption") + " " + text("calibration_note", label=text.calibration(ind.loc[indicator, "calibration"]),
+                                                    note=ind.loc[indicator, "calibration_note_zh" if text.zh else "calibration_note_en"]))
 
 
 def show_spending(current, text: Text) -> None:
@@ -123,24 +126,81 @@ def show_spending(current, text: Text) -> None:
         st.table(board.spending(summary, text), hide_index=True)
 
 
-def main() -> None:
-    text = choose_language()
-    values = funding(text)
-    runs, seed = settings(text)
-    st.title(text("title"))
-    st.caption(text("subtitle"))
-    base, current, (base_board, current_board) = simulate(values, runs, seed, text)
-    show_scoreboard(base_board, current_board, text)
-    show_charts(base, current, text)
+@st.fragment
+def show_export(targets, values, data, names: dict[str, str], scenario_toml: str, footer: str, text: Text) -> None:
+    st.subheader(text("export_header"))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.download_button(text("download_toml"), scenario_toml, file_name="scenario.toml", mime="application/toml",
+                       key="download_toml", on_click="ignore")
+    if c2.button(text("prepare_csv"), key="prepare_csv"):
+        st.session_state["csv"] = briefing.csv_bytes(data, names)
+    if c3.button(text("prepare_netcdf"), key="prepare_netcdf"):
+        st.session_state["netcdf"] = briefing.netcdf_bytes(data, names)
+    if c4.button(text("prepare_pdf"), key="prepare_pdf"):
+        st.session_state["pdf"] = briefing.pdf(targets, values, data, names, text, footer)
+    if "csv" in st.session_state:
+        c2.download_button(text("download_csv"), st.session_state["csv"], file_name="hubei_results.csv",
+                           mime="text/csv", key="download_csv", on_click="ignore")
+    if "netcdf" in st.session_state:
+        c3.download_button(text("download_netcdf"), st.session_state["netcdf"], file_name="hubei_results.nc",
+                           mime="application/x-netcdf", key="download_netcdf", on_click="ignore")
+    if "pdf" in st.session_state:
+        c4.download_button(text("download_pdf"), st.session_state["pdf"], file_name="hubei_briefing.pdf",
+                           mime="application/pdf", key="download_pdf", on_click="ignore")
+    st.caption(text("export_caption"))
+
+
+@st.fragment
+def workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
+    """Sliders (drawn into the sidebar slot), scoreboard, charts and exports: a slider move reruns only this."""
+    try:
+        _workspace(text, runs, seed, slot, compared)
+    except Exception as exc:  # a fragment rerun is outside main()'s guard: keep the page up here too
+        st.error(f"{text('simulation_failed', error=f'{type(exc).__name__}: {exc}')}")
+
+
+def _workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
+    started = time.perf_counter()
+    with slot:
+        values = controls.funding(text)
+        pins = controls.assumptions(text)
+    base, current, data, targets, values_table, full = simulate(values, pins, compared, runs, seed, text)
+    names = {"baseline": text("baseline_name"), "current": text("current_name")}
+    names |= {label: name for label, name, _ in compared}
+    show_scoreboard(targets, values_table, full, names, text)
+    st.session_state["latency_scoreboard"] = time.perf_counter() - started   # read by benchmarks/app_latency.py
+    state = (ensemble.key(values), ensemble.key(pins), tuple(names.items()), runs, seed, text.lang)
+    if st.session_state.get("export_state") != state:       # prepared files belong to the old settings
+        for name in ("csv", "netcdf", "pdf"):
+            st.session_state.pop(name, None)
+        st.session_state["export_state"] = state
+    show_charts(base, current, data, names, text)
     left, right = st.columns([3, 2])
     with left:
         show_regions(base, current, text)
     with right:
         show_spending(current, text)
     attrs = current.attrs
-    st.caption(text("provenance", runs=attrs.get("runs"), seed=attrs.get("seed"),
-                    digest=attrs.get("scenario_digest"), version=attrs.get("model_version"),
-                    vintage=attrs.get("data_vintage")))
+    footer = text("provenance", runs=attrs.get("runs"), seed=attrs.get("seed"), digest=attrs.get("scenario_digest"),
+                  version=attrs.get("model_version"), vintage=attrs.get("data_vintage"))
+    everything = {"baseline": base, "current": current} | data
+    show_export(targets, values_table, everything, names, attrs.get("scenario_toml", ""), footer, text)
+    st.caption(footer)
+    st.session_state["latency_total"] = time.perf_counter() - started
+
+
+def main() -> None:
+    problems = controls.check_url(Text(controls.url_language()))   # before any bound widget
+    text = choose_language()
+    slot = st.sidebar.container()
+    runs, seed = controls.settings(text)
+    st.title(text("title"))
+    st.caption(text("subtitle"))
+    for problem in problems:
+        st.warning(problem)
+    compared = scenarios.manager(text)
+    st.caption(text("share_caption"))
+    workspace(text, runs, seed, slot, compared)
 
 
 try:

@@ -68,20 +68,27 @@ def print_scoreboard(ds, lang: str) -> None:
             f"{a} {r.allocated:.1f} / {r.used:.1f}" for a, r in spend.iterrows()))
 
 
-def print_comparison(a, b, lang: str) -> None:
-    cmp = scoreboard.compare(a, b)
+def print_comparison(a, b, lang: str, reach=None) -> None:
+    cmp = scoreboard.compare(a, b, reach)
     na, nb = (a.attrs[f"scenario_name_{lang}"], b.attrs[f"scenario_name_{lang}"])
     table = Table(title=f"{na} vs {nb}  ({a.attrs['runs']} runs, seed {a.attrs['seed']}, common random numbers)")
     for col in ("target", "name", "year", "goal", f"median {na}", f"median {nb}", "difference",
-                f"P {na}", f"P {nb}", "ΔP", "note"):
-        table.add_column(col, justify="left" if col in ("target", "name", "note") else "right")
+                f"P {na}", f"P {nb}", "ΔP", "亿元/unit", "flags"):
+        table.add_column(col, justify="left" if col in ("target", "name", "flags") else "right",
+                         no_wrap=col == "target")
     for tid, r in cmp[cmp.modelled].iterrows():
-        note = "met by trend" if r.met_by_trend else ""
+        flags = [f for f, on in (("met w/o extra money", r.met_by_trend), ("out of reach", r.out_of_reach)) if on]
+        cost = "-" if np.isnan(r.cost_per_unit) else f"{r.cost_per_unit:,.3g}"
         table.add_row(tid, _name(r, lang), str(r.year), f"{r.comparator} {_fmt(r.value, r.unit)}",
                       _fmt(r.median_base, r.unit), _fmt(r.median_other, r.unit),
                       f"{r.median_diff:+,.1f}", f"{r.p_met_base:.2f}", f"{r.p_met_other:.2f}",
-                      f"{r.p_met_diff:+.2f}", note)
+                      f"{r.p_met_diff:+.2f}", cost, "; ".join(flags))
     console.print(table)
+    if reach is not None:
+        console.print("met w/o extra money = P(met) >= 0.8 in the first scenario when it spends nothing; "
+                      "out of reach = P(met) < 0.2 even with every lever at its upper bound (levers.csv), "
+                      "same seed; 亿元/unit = the target area's extra money to the target year per unit "
+                      "of median gain over the first scenario")
 
 
 def cmd_run(args) -> int:
@@ -98,7 +105,8 @@ def cmd_run(args) -> int:
 def cmd_compare(args) -> int:
     _, a = _ensemble(args.base, args.runs, args.seed, args.end_year)
     _, b = _ensemble(args.other, args.runs, args.seed, args.end_year)
-    print_comparison(a, b, args.lang)
+    _, reach = _ensemble(scoreboard.max_scenario(), args.runs, args.seed, args.end_year)
+    print_comparison(a, b, args.lang, reach)
     return 0
 
 

@@ -1,6 +1,6 @@
 """The app in a real browser: Debian's chromium driven by Playwright against `streamlit run`.
 
-Screenshots go to tests/artifacts/screenshots/ for a person to look at.
+Screenshots go to tests/artifacts/screenshots/<test name>/ for a person to look at.
 """
 import os
 import socket
@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from model import catalogue
 from ui import levers
+from ui.text import Text
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,60 +71,93 @@ def server():
 def page(server):
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 3400})
+        page = browser.new_page(viewport={"width": 1500, "height": 5200})
         page.goto(server)
         yield page
         browser.close()
 
 
-def wait_until_drawn(page, ecommerce: float) -> None:
-    """Until the run for these lever values has finished and all five charts are drawn.
+def shots(request) -> Path:
+    folder = SHOTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
-    The provenance line is the script's last element and names the scenario's hash, so it
+
+def expected_charts() -> int:
+    """Fan charts of the indicators with a target (the default group) plus the two regional charts."""
+    ind = catalogue.indicators()
+    return int((ind.target != "").sum()) + (2 if ind.regional.any() else 0)
+
+
+def wait_until_drawn(page, **changed) -> None:
+    """Until the run for these lever values has finished and all charts are drawn.
+
+    The provenance line is the fragment's last element and names the scenario's hash, so it
     tells this run from the one before; the status widget shows up only after a delay.
     """
-    values = {lv.area: lv.plan for lv in levers.levers()} | {"ecommerce": ecommerce}
-    expect(page.get_by_text(levers.scenario(values).digest())).to_be_visible(timeout=90_000)
+    values = levers.defaults() | changed
+    expect(page.get_by_text(levers.scenario(values).digest())).to_be_visible(timeout=120_000)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5")
+    page.wait_for_function(                     # plotly's bundle loads lazily: slow on a busy machine
+        f"document.querySelectorAll('[data-testid=stPlotlyChart] svg.main-svg').length >= {expected_charts()}",
+        timeout=120_000)
 
 
-def test_slider_and_language_in_the_browser(page):
+def test_slider_language_and_shared_link(page, server, request):
+    folder = shots(request)
     try:
-        walk_through(page)
+        walk_through(page, server, folder)
     except Exception:
-        page.screenshot(path=SHOTS / "failure.png")
+        page.screenshot(path=folder / "failure.png", full_page=True)
         raise
 
 
-def walk_through(page) -> None:
-    """Load, screenshot, move the e-commerce slider, switch to English, screenshot."""
+def walk_through(page, server, folder: Path) -> None:
+    """Load, move the e-commerce slider, switch to English, open a shared link; screenshot each."""
     board = page.get_by_test_id("stTable").first
-    expect(board).to_contain_text("电子商务交易额", timeout=90_000)
+    volume = catalogue.targets().loc["ecommerce_volume"]
+    expect(board).to_contain_text(volume.name_zh, timeout=120_000)
     expect(page.locator("h1")).to_contain_text("情景模型")
-    wait_until_drawn(page, ecommerce=1.0)
-    page.screenshot(path=SHOTS / "app_zh.png")
+    wait_until_drawn(page)
+    page.screenshot(path=folder / "1_loaded_zh.png", full_page=True)
 
-    ecommerce = board.locator("tbody tr").filter(has_text="电子商务交易额")
-    current = ecommerce.locator("td").nth(5)
+    ecommerce = board.locator("tbody tr").filter(has_text=volume.name_zh)
+    header = board.locator("thead th").all_inner_texts()
+    current = ecommerce.locator("td").nth(header.index("当前方案：中位数 [80%区间]"))
     before = current.inner_text()
     thumb = page.locator(".st-key-lever_ecommerce input[type=range]")
     thumb.focus()
-    page.keyboard.press("End")                       # to the upper bound, 10 亿元/yr
-    expect(thumb).to_have_attribute("aria-valuetext", "10.0")
+    page.keyboard.press("End")                       # to the upper bound
+    high = levers.by_key()["lever_ecommerce"].high
+    expect(thumb).to_have_attribute("aria-valuetext", f"{high:.1f}")
     expect(current).not_to_have_text(before)
-    expect(page.get_by_test_id("stSidebar").get_by_test_id("stMetricValue")).to_have_text("82.0")
-    wait_until_drawn(page, ecommerce=10.0)
+    total = Text("zh").number(levers.total(levers.defaults() | {"ecommerce": high}), 1)
+    expect(page.get_by_test_id("stSidebar").get_by_test_id("stMetricValue")).to_have_text(total)
+    wait_until_drawn(page, ecommerce=high)
     assert float(current.inner_text().split("亿元")[0]) > float(before.split("亿元")[0])
-    page.screenshot(path=SHOTS / "app_zh_slider_moved.png")
+    page.screenshot(path=folder / "2_slider_moved_zh.png", full_page=True)
 
     page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
     expect(page.locator("h1")).to_contain_text("scenario model")
-    expect(board).to_contain_text("e-commerce transaction volume")
-    expect(thumb).to_have_attribute("aria-valuetext", "10.0")
-    expect(page.get_by_text("Targets not modelled yet (26)")).to_be_visible()
-    expect(page.get_by_text("no history: uncalibrated")).to_have_count(1)
-    assert "lever_ecommerce=10" in page.url
+    expect(board).to_contain_text(volume.name_en)
+    expect(thumb).to_have_attribute("aria-valuetext", f"{high:.1f}")
+    pending = len(catalogue.targets()) - len(catalogue.modelled_targets())
+    expect(page.get_by_text(f"Targets not modelled yet ({pending})")).to_be_visible()
+    assert "lever_ecommerce=10" in page.url and "v=" in page.url
     expect(page.get_by_text("50 runs, seed 0")).to_be_visible()
-    wait_until_drawn(page, ecommerce=10.0)
-    page.screenshot(path=SHOTS / "app_en.png")
+    wait_until_drawn(page, ecommerce=high)
+    page.screenshot(path=folder / "3_english.png", full_page=True)
+
+    shared = page.url
+    page.goto(f"{server}/?lever_infrastructure=0&lever_ecommerce=4.5&lang=en&v=0.1.0")
+    expect(page.locator(".st-key-lever_ecommerce input[type=range]")).to_have_attribute("aria-valuetext", "4.5")
+    expect(page.locator(".st-key-lever_infrastructure input[type=range]")).to_have_attribute("aria-valuetext", "0.0")
+    wait_until_drawn(page, ecommerce=4.5, infrastructure=0.0)
+    page.screenshot(path=folder / "4_shared_link.png", full_page=True)
+
+    page.goto(f"{server}/?lever_ecommerce=lots&lang=en")
+    expect(page.get_by_text("lever_ecommerce='lots' is not valid")).to_be_visible(timeout=60_000)
+    expect(page.locator("h1")).to_contain_text("scenario model")
+    page.screenshot(path=folder / "5_bad_link.png", full_page=False)
+    page.goto(shared)
+    expect(page.locator(".st-key-lever_ecommerce input[type=range]")).to_have_attribute("aria-valuetext", f"{high:.1f}")

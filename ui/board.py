@@ -1,12 +1,13 @@
-"""The scoreboard as the app shows it: modelled targets side by side, the rest listed."""
+"""The scoreboard as the app shows it: baseline and up to three scenarios side by side."""
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from model import catalogue, scoreboard
+from model import catalogue
 from ui.text import Text
 
 LIGHT_COLOURS = {"green": "#1a7f37", "amber": "#b7791f", "red": "#c0392b"}
@@ -28,32 +29,68 @@ def _light_cell(text: Text, p: float) -> str:
     return f"{MARKER} {text.probability(p)}"
 
 
-def modelled(base: pd.DataFrame, current: pd.DataFrame, text: Text) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _signed_points(p: float) -> str:
+    if p is None or not math.isfinite(p):
+        return "—"
+    return f"{100 * p:+.0f}"
+
+
+def cost_text(text: Text, cost: float, unit: str, indicator: str) -> str:
+    """亿元 per unit gained, e.g. '0.0023亿元/亿元'; '—' when there is no gain or no money."""
+    if cost is None or not math.isfinite(cost):
+        return text("not_applicable")
+    number = f"{cost:.3g}" if text.zh else f"{cost:,.3g}"
+    shown = "" if unit == "%" else text.unit(unit, indicator)
+    per = text("per_point") if unit == "%" else shown
+    return text("cost_value", cost=number, per=per)
+
+
+def flags(text: Text, row: pd.Series) -> str:
+    out = []
+    if row.met_without_money:
+        out.append(text("flag_met_without_money"))
+    if row.out_of_reach:
+        out.append(text("flag_out_of_reach"))
+    return "；".join(out) if text.zh else "; ".join(out)
+
+
+def modelled(targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str],
+             text: Text) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Display table of the modelled targets and, aligned with it, the light of each P cell.
 
-    ``base`` and ``current`` are ``model.scoreboard.scoreboard`` frames.
+    ``targets, values`` come from ``model.scoreboard.compare_many``; ``names`` maps the
+    scenario keys other than ``baseline`` and ``current`` to display names.
     """
     ind = catalogue.indicators()
     rows, lights = [], []
-    for tid in current.index[current.modelled]:
-        b, c = base.loc[tid], current.loc[tid]
-        var = scoreboard.target_variable(tid)
-        dec = int(ind.loc[var, "decimals"])
+    for tid, t in targets.iterrows():
+        var, dec = t.indicator, int(ind.loc[t.indicator, "decimals"])
+        v = values.loc[tid]
+        b, c = v.loc["baseline"], v.loc["current"]
         band = f"{text.number(c['lo80'], dec)}–{text.number(c['hi80'], dec)}"
-        rows.append({
-            text("col_target"): text.name(c),
-            text("col_year"): str(int(c["year"])),
-            text("col_goal"): text.goal(c["comparator"], c["value"], c["unit"], var),
-            text("col_base_median"): text.quantity(b["median"], b["unit"], dec, var),
+        row = {
+            text("col_target"): text.name(t),
+            text("col_year"): str(int(t.year)),
+            text("col_goal"): text.goal(t.comparator, t.value, t.unit, var),
+            text("col_calibration"): text.calibration(t.calibration),
+            text("col_base_median"): text.quantity(b["median"], t.unit, dec, var),
             text("col_base_p"): _light_cell(text, b["p_met"]),
-            text("col_scen_median"): f"{text.quantity(c['median'], c['unit'], dec, var)} [{band}]",
+            text("col_scen_median"): f"{text.quantity(c['median'], t.unit, dec, var)} [{band}]",
             text("col_scen_p"): _light_cell(text, c["p_met"]),
             text("col_status"): text(f"light_{c['light']}"),
+            text("col_gain"): _signed_points(c["p_gain"]),
             text("col_holds_2020"): text.probability(c["p_holds_2020"]),
-            text("col_calibration"): text.calibration(c["calibration"]),
-        })
-        lights.append({text("col_base_p"): b["light"], text("col_scen_p"): c["light"],
-                       text("col_status"): c["light"]})
+            text("col_cost"): cost_text(text, c["cost_per_unit"], t.unit, var),
+        }
+        light = {text("col_base_p"): b["light"], text("col_scen_p"): c["light"], text("col_status"): c["light"]}
+        for key, name in names.items():
+            o = v.loc[key]
+            row[text("col_other_median", name=name)] = text.quantity(o["median"], t.unit, dec, var)
+            row[text("col_other_p", name=name)] = _light_cell(text, o["p_met"])
+            light[text("col_other_p", name=name)] = o["light"]
+        row[text("col_flags")] = flags(text, t)
+        rows.append(row)
+        lights.append(light)
     table = _plain(pd.DataFrame(rows))
     return table, pd.DataFrame(lights, index=table.index).reindex(columns=table.columns)
 
