@@ -164,7 +164,13 @@ def run_batch(scenario: Scenario, ids: np.ndarray, seed: int, overrides: dict, e
     in ``keep`` (prefixed ``PARAM``).  A task of the Dask backend.
     """
     drawn = parameters.draw(streams(seed, ids, "uncertainty"), scenario.uncertainties, overrides)
-    out = Province(scenario, ids, seed, drawn, end_year).run()
+    model = Province(scenario, ids, seed, drawn, end_year)
+    out = model.run()
+    # modules and model refer to each other: free the batch's state now, not at
+    # the next cyclic garbage collection (which would let batches pile up)
+    for module in model.modules:
+        module.__dict__.clear()
+    model.modules.clear()
     return ids, {**out, **{PARAM + k: drawn[k] for k in keep}}
 
 
