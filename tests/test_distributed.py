@@ -3,6 +3,9 @@
 One LocalCluster of 2 worker processes serves the whole module (starting one
 costs seconds); ``simulate(workers=2)`` and the CLI's ``--workers 2`` reuse it.
 """
+import os
+import signal
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -92,3 +95,35 @@ def test_cli_workers_and_bad_scheduler(client, serial, tmp_path, capsys, monkeyp
         simulate("plan", runs=2, scheduler=bad, workers=2)
     with pytest.raises(ValueError, match="backend"):
         simulate("plan", runs=2, backend="spark")
+
+
+def test_a_lost_worker_changes_nothing(client, serial, tmp_path):
+    """A worker process dies mid-run: Dask re-runs its batches elsewhere, same numbers."""
+    killed = []
+
+    def kill_one(done, total):
+        if not killed:
+            victim = sorted(client.scheduler_info()["workers"])[0]
+            killed.append(victim)
+            pid = client.run(os.getpid, workers=[victim])[victim]
+            os.kill(pid, signal.SIGKILL)                    # abrupt, as a crashed machine
+
+    ds = simulate("plan", runs=RUNS, seed=7, workers=2, progress=kill_one, store=tmp_path / "plan.nc")
+    assert killed
+    xr.testing.assert_identical(ds.drop_attrs(), serial.drop_attrs())
+
+
+def test_cli_ctrl_c_exits_130_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    from model import engine
+    real, calls = engine.run_batch, []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(engine, "run_batch", interrupted)
+    assert main(["run", "plan", "--runs", "60", "--out", str(tmp_path / "plan.nc")]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
