@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import catalogue, distributed, parameters, results, scoreboard
+from . import catalogue, distributed, parameters, scoreboard
 from .engine import END_YEARS, resolve, simulate
 from .scenario import ScenarioError, presets
 
