@@ -127,3 +127,13 @@ def test_cli_ctrl_c_exits_130_and_writes_nothing(tmp_path, capsys, monkeypatch):
     assert main(["run", "plan", "--runs", "60", "--out", str(tmp_path / "plan.nc")]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_scoreboard_from_a_streamed_ensemble(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(results, "STREAM_RUNS", 20)
+    out = tmp_path / "plan.nc"
+    assert main(["run", "plan", "--runs", "30", "--seed", "2", "--out", str(out), "--lang", "en"]) == 0
+    assert "smart_factories" in capsys.readouterr().out
+    with xr.open_dataset(out) as ds:
+        assert ds.sizes["run"] == 30
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.nc"]
