@@ -1,7 +1,10 @@
 """Command line: ``python -m model run|compare|forecast|scenarios|params``.
 
-Bad input (scenario file, options) exits with status 2 and a message naming
-what is wrong; results are written atomically, so a failed run leaves nothing.
+Bad input (scenario file, options, an unreachable Dask scheduler) exits with
+status 2 and a message naming what is wrong; results are written atomically,
+so a failed or interrupted run (Ctrl-C: status 130) leaves nothing.
+``--workers N`` / ``--scheduler ADDRESS`` run the ensembles on Dask
+(``distributed.py``).
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import catalogue, parameters, results, scoreboard
+from . import catalogue, distributed, parameters, scoreboard
 from .engine import END_YEARS, resolve, simulate
 from .scenario import ScenarioError, presets
 
@@ -23,13 +26,16 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
 
 
-def _ensemble(scenario, runs: int, seed: int, end_year: int):
+def _ensemble(scenario, runs: int, seed: int, end_year: int, **kwargs):
+    """Simulate with a progress bar; ``kwargs`` go to ``simulate`` (backend, store)."""
     sc = resolve(scenario)
     with Progress(TextColumn(f"[bold]{sc.id}[/]"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("runs"), TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("simulate", total=runs)
         ds = simulate(sc, runs=runs, seed=seed, end_year=end_year,
-                      progress=lambda done, total: bar.update(task, completed=done))
+                      progress=lambda done, total: bar.update(task, completed=done), **kwargs)
+    if ds.chunks:                   # streamed to disk: one chunk along run for the quantiles
+        ds = ds.chunk(run=-1)
     return sc, ds
 
 
@@ -95,17 +101,21 @@ def cmd_run(args) -> int:
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix != ".nc":
         raise ValueError(f"--out {out}: the results file must end in .nc")
-    sc, ds = _ensemble(args.scenario, args.runs, args.seed, args.end_year)
-    path = results.save(ds, out or RESULTS_DIR / f"{sc.id}.nc")
+    sc = resolve(args.scenario)
+    path = out or RESULTS_DIR / f"{sc.id}.nc"
+    # written by simulate, atomically: an error or Ctrl-C leaves no file
+    sc, ds = _ensemble(sc, args.runs, args.seed, args.end_year, store=path, **distributed.backend_kwargs(args))
     print_scoreboard(ds, args.lang)
     console.print(f"wrote {path}")
     return 0
 
 
 def cmd_compare(args) -> int:
-    _, a = _ensemble(args.base, args.runs, args.seed, args.end_year)
-    _, b = _ensemble(args.other, args.runs, args.seed, args.end_year)
-    _, reach = _ensemble(scoreboard.max_scenario(), args.runs, args.seed, args.end_year)
+    with distributed.session(args):                 # one cluster for all three ensembles
+        kw = distributed.backend_kwargs(args)
+        _, a = _ensemble(args.base, args.runs, args.seed, args.end_year, **kw)
+        _, b = _ensemble(args.other, args.runs, args.seed, args.end_year, **kw)
+        _, reach = _ensemble(scoreboard.max_scenario(), args.runs, args.seed, args.end_year, **kw)
     print_comparison(a, b, args.lang, reach)
     return 0
 
@@ -179,11 +189,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="scenario TOML file or preset id")
     run.add_argument("--out", help="results file (default results/<scenario id>.nc)")
     common(run)
+    distributed.add_cluster_options(run)
     run.set_defaults(func=cmd_run)
     cmp = sub.add_parser("compare", help="two scenarios side by side with the difference")
     cmp.add_argument("base")
     cmp.add_argument("other")
     common(cmp)
+    distributed.add_cluster_options(cmp)
     cmp.set_defaults(func=cmd_compare)
     fc = sub.add_parser("forecast", help="forecast every Hubei series and modelled indicator to CSV")
     fc.add_argument("scenario", help="scenario TOML file or preset id")
@@ -210,3 +222,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, ValueError, KeyError, OSError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         return 2
+    except KeyboardInterrupt:
+        err.print("interrupted: no results written")
+        return 130

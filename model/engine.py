@@ -12,6 +12,8 @@ whatever the ensemble size or batch split.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -163,15 +165,51 @@ def batches(runs: int, size: int) -> Iterator[np.ndarray]:
         yield np.arange(start, min(start + size, runs))
 
 
+PARAM = "parameter__"        # prefix of the drawn parameter values in a batch's arrays
+
+
+def run_batch(scenario: Scenario, ids: np.ndarray, seed: int, overrides: dict, end_year: int,
+              keep: tuple[str, ...]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One batch of runs: draw its parameters, step a ``Province``, return (ids, arrays).
+
+    The arrays are the annual outputs plus the drawn values of the parameters
+    in ``keep`` (prefixed ``PARAM``).  A task of the Dask backend.
+    """
+    drawn = parameters.draw(streams(seed, ids, "uncertainty"), scenario.uncertainties, overrides)
+    model = Province(scenario, ids, seed, drawn, end_year)
+    out = model.run()
+    # modules and model refer to each other: free the batch's state now, not at
+    # the next cyclic garbage collection (which would let batches pile up)
+    for module in model.modules:
+        module.__dict__.clear()
+    model.modules.clear()
+    return ids, {**out, **{PARAM + k: drawn[k] for k in keep}}
+
+
 def simulate(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, params: dict | None = None,
-             *, end_year: int = 2020, batch_size: int = DEFAULT_BATCH, progress=None) -> xr.Dataset:
+             *, end_year: int = 2020, batch_size: int = DEFAULT_BATCH, progress=None,
+             backend: str | None = None, scheduler: str | None = None, workers: int | None = None,
+             store: str | Path | None = None) -> xr.Dataset:
     """Run an ensemble of the model for one scenario.
 
     ``scenario`` is a Scenario, a preset id or a TOML path; ``params``
     overrides behavioural parameters (a scalar, or one value per run).
     Returns an ``xarray.Dataset`` with dims (run, year[, region][, area])
-    and provenance attributes.  ``progress(done, total)`` is called after
-    each batch.
+    and provenance attributes.  ``progress(done, total)`` is called as
+    batches of runs finish.
+
+    ``backend`` is ``"serial"`` (this process) or ``"dask"`` (batches as tasks
+    on a ``dask.distributed`` cluster: a LocalCluster of ``workers``
+    processes, or the running cluster at ``scheduler``); by default
+    ``"dask"`` when ``scheduler`` or ``workers`` is given.  Same seed, same
+    numbers, bit for bit, whatever the backend.
+
+    ``store``: a netCDF path the results are also written to (atomically:
+    nothing is left there if the run fails or is interrupted).  Ensembles of
+    more than ``results.STREAM_RUNS`` runs are streamed batch by batch to
+    disk (to ``store``, or to a temporary file) and come back dask-backed, so
+    memory stays bounded; reduce over ``run`` with ``.load()`` or
+    ``.chunk(run=-1)`` where a single chunk is needed (e.g. ``quantile``).
     """
     scenario = resolve(scenario)
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
@@ -180,19 +218,57 @@ def simulate(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, pa
         raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
     if end_year not in END_YEARS:
         raise ValueError(f"end_year must be in {END_YEARS.start}-{END_YEARS.stop - 1} (got {end_year})")
+    if backend is None:
+        backend = "dask" if scheduler is not None or workers is not None else "serial"
+    if backend not in ("serial", "dask"):
+        raise ValueError(f"backend must be 'serial' or 'dask' (got {backend!r})")
+    if backend == "serial" and (scheduler is not None or workers is not None):
+        raise ValueError("scheduler and workers need backend='dask'")
+    if store is not None and Path(store).suffix != ".nc":
+        raise ValueError(f"store {store}: the results file must end in .nc")
     overrides = parameters.check_overrides(params or {}, "params")
     for name, value in overrides.items():
         if np.ndim(value) and np.shape(value) != (runs,):
             raise ValueError(f"params: {name} must be a scalar or have one value per run ({runs})")
-    chunks = []
-    for ids in batches(int(runs), batch_size):
-        batch_over = {k: (np.asarray(v, dtype=float)[ids] if np.ndim(v) else v) for k, v in overrides.items()}
-        drawn = parameters.draw(streams(seed, ids, "uncertainty"), scenario.uncertainties, batch_over)
-        model = Province(scenario, ids, seed, drawn, end_year)
-        chunks.append((model.run(), drawn))
-        if progress:
-            progress(int(ids[-1]) + 1, runs)
-    out = {k: np.concatenate([c[0][k] for c in chunks]) for k in chunks[0][0]}
-    drawn = {k: np.concatenate([c[1][k] for c in chunks]) for k in chunks[0][1]}
-    return results.dataset(out, drawn, scenario, seed, model.years, model.areas, model.allocated,
-                           overrides)
+    runs = int(runs)
+    keep = tuple(parameters.uncertain() + [k for k in overrides if k not in parameters.uncertain()])
+    tasks = [(scenario, ids, seed,
+              {k: (np.asarray(v, dtype=float)[ids] if np.ndim(v) else v) for k, v in overrides.items()},
+              end_year, keep)
+             for ids in batches(runs, batch_size)]
+    if backend == "serial":
+        done_batches = (run_batch(*task) for task in tasks)
+    else:
+        from . import distributed
+        done_batches = distributed.run_tasks(run_batch, tasks, scheduler, workers)
+
+    stream, temporary = runs > results.STREAM_RUNS, False
+    if stream and store is None:
+        temporary = True
+        fd, name = tempfile.mkstemp(prefix=f"hubei-{scenario.id}-seed{seed}-", suffix=".nc")
+        os.close(fd)
+        store = Path(name)
+    collected = results.Batches(runs, Path(store).parent if stream else None, chunk=batch_size)
+    try:
+        done = 0
+        for ids, arrays in done_batches:
+            collected.add(ids, arrays)
+            done += len(ids)
+            if progress:
+                progress(done, runs)
+        arrays = collected.arrays()
+        years = np.arange(START_YEAR, end_year + 1)
+        areas = list(catalogue.areas().index)
+        out = {k: v for k, v in arrays.items() if not k.startswith(PARAM)}
+        drawn = {k.removeprefix(PARAM): v for k, v in arrays.items() if k.startswith(PARAM)}
+        ds = results.dataset(out, drawn, scenario, seed, years, areas, scenario.spending(years, areas), overrides)
+        if store is not None:
+            results.save(ds, store)
+    except BaseException:
+        if temporary:
+            Path(store).unlink(missing_ok=True)         # the (still empty) temporary file we made
+        raise
+    finally:
+        done_batches.close()                            # cancels outstanding tasks, closes a cluster we started
+        collected.discard()
+    return results.open_results(store) if stream else ds

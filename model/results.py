@@ -20,6 +20,8 @@ from .population import prefecture_arrays
 
 MODEL_VERSION = "0.1.0"
 ROOT = Path(__file__).resolve().parent.parent
+STREAM_RUNS = 2000         # larger ensembles stream to a netCDF file instead of memory
+RUN_CHUNK = 20_000         # runs per dask chunk of a streamed Dataset (~30 MB for the largest variable)
 
 @lru_cache(maxsize=None)
 def diagnostics() -> dict[str, tuple[str, str, str]]:
@@ -112,3 +114,65 @@ def save(ds: xr.Dataset, path: str | Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def open_results(path: str | Path) -> xr.Dataset:
+    """Open a results file lazily (dask-backed, ``RUN_CHUNK`` runs per chunk)."""
+    return xr.open_dataset(path, chunks={"run": RUN_CHUNK})
+
+
+class Batches:
+    """Batches of runs collected into arrays preallocated for the whole ensemble.
+
+    ``add(ids, arrays)`` writes a batch's rows (``ids`` contiguous, any
+    order); ``arrays()`` returns the full arrays.  In memory by default; with
+    ``folder`` the arrays live in a netCDF file there (chunked by batch), so
+    memory stays bounded whatever the ensemble size, and ``arrays()`` returns
+    dask arrays reading that file.  ``discard()`` removes the file.
+    """
+
+    def __init__(self, runs: int, folder: str | Path | None = None, chunk: int = 25):
+        self.runs, self.chunk = runs, chunk
+        self.data: dict[str, np.ndarray] = {}
+        self.path = self.nc = self._opened = None
+        if folder is not None:
+            import netCDF4
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(suffix=".batches.nc.part", dir=folder)
+            os.close(fd)
+            self.path = Path(tmp)
+            self.nc = netCDF4.Dataset(self.path, "w")
+            self.nc.createDimension("run", runs)
+
+    def add(self, ids: np.ndarray, arrays: dict[str, np.ndarray]) -> None:
+        lo, hi = int(ids[0]), int(ids[-1]) + 1
+        for name, arr in arrays.items():
+            if self.nc is None:
+                if name not in self.data:
+                    self.data[name] = np.empty((self.runs, *arr.shape[1:]), arr.dtype)
+                self.data[name][lo:hi] = arr
+                continue
+            if name not in self.nc.variables:
+                dims = ["run"]
+                for i, n in enumerate(arr.shape[1:]):
+                    dims.append(f"{name}_{i}")
+                    self.nc.createDimension(dims[-1], n)
+                self.nc.createVariable(name, arr.dtype, dims, chunksizes=(min(self.chunk, self.runs), *arr.shape[1:]))
+            self.nc.variables[name][lo:hi] = arr
+
+    def arrays(self) -> dict:
+        if self.nc is None:
+            return self.data
+        self.nc.close()
+        self.nc = None
+        self._opened = xr.open_dataset(self.path, chunks={"run": max(self.chunk, 1000)})
+        return {name: var.data for name, var in self._opened.data_vars.items()}
+
+    def discard(self) -> None:
+        if self.nc is not None:
+            self.nc.close()
+        if self._opened is not None:
+            self._opened.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+        self.nc = self._opened = None

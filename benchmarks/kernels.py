@@ -1,0 +1,106 @@
+"""The manufacturing upgrade kernel (the engine's largest hot spot) against a
+candidate replacement, on the same model states, checked for identical results.
+
+Run with ``uv run python benchmarks/kernels.py``.  The candidate is not used
+by the model: it is a measured proposal for ``model/manufacturing.py``
+(``numba.prange`` over runs, so a batch uses every core; per-run spending
+claims are already separate).  It also counts how many firm checks end in an
+upgrade, the case for an event queue per (run, prefecture, level) instead of
+checking every firm every quarter.
+"""
+from __future__ import annotations
+
+import copy
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from model import manufacturing  # noqa: E402
+from model.engine import Province, resolve  # noqa: E402
+from model import parameters  # noqa: E402
+from model.streams import streams  # noqa: E402
+
+
+@numba.njit(parallel=True, cache=True)
+def upgrade_prange(G, idx, threshold, level, upgrades, clock, w, count, weight, share, cost, claims):
+    """As ``manufacturing._upgrade``, runs in parallel (each run touches only its own groups)."""
+    runs, n = level.shape
+    top = clock.shape[2]
+    for r in numba.prange(runs):
+        for f in range(n):
+            i = idx[r, f]
+            if G[i] >= threshold[r, f]:
+                old = level[r, f]
+                claims[r] += share[r] * cost[old]
+                level[r, f] = old + 1
+                idx[r, f] = i + 1
+                k = upgrades[r, f] + 1
+                upgrades[r, f] = k
+                count[i] -= 1
+                count[i + 1] += 1
+                weight[i] -= w[f]
+                weight[i + 1] += w[f]
+                if old + 1 >= top:
+                    threshold[r, f] = np.inf
+                else:
+                    threshold[r, f] = G[i + 1] + clock[r, f, k] / w[f]
+
+
+def states(runs: int = 25, seed: int = 0):
+    """Snapshots of the kernel's arguments at every quarter of a real 'plan' batch."""
+    ids = np.arange(runs)
+    model = Province(resolve("plan"), ids, seed, parameters.draw(streams(seed, ids, "uncertainty")))
+    mfg = model.manufacturing
+    captured = []
+    original = manufacturing._upgrade
+
+    def spy(*args):
+        captured.append(copy.deepcopy(args))
+        original(*args)
+
+    manufacturing._upgrade = spy
+    try:
+        model.run()
+    finally:
+        manufacturing._upgrade = original
+    return captured, mfg.n
+
+
+def timed(kernel, snapshots) -> float:
+    work = copy.deepcopy(snapshots)
+    t = time.perf_counter()
+    for args in work:
+        kernel(*args)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    snaps, n = states()
+    runs = snaps[0][3].shape[0]
+    a, b = copy.deepcopy(snaps), copy.deepcopy(snaps)
+    for x, y in zip(a, b):
+        manufacturing._upgrade(*x)
+        upgrade_prange(*y)
+        for u, v in zip(x, y):
+            assert np.array_equal(u, v), "candidate differs from the model's kernel"
+    upgrades = int(a[-1][4].sum() - snaps[0][4].sum())
+    checks = runs * n * len(snaps)
+    print(f"batch of {runs} runs, {len(snaps)} quarters: {checks:,} firm checks, {upgrades:,} upgrades "
+          f"({100 * upgrades / checks:.2f} % of checks)")
+    print("candidate gives identical states: yes")
+    for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+        numba.set_num_threads(threads)
+        base = statistics.median(timed(manufacturing._upgrade, snaps) for _ in range(5))
+        cand = statistics.median(timed(upgrade_prange, snaps) for _ in range(5))
+        print(f"{threads} thread(s): model kernel {base * 1e3:.1f} ms, prange candidate {cand * 1e3:.1f} ms "
+              f"per batch (median of 5), {checks / base / 1e6:.0f} vs {checks / cand / 1e6:.0f} M checks/s")
+
+
+if __name__ == "__main__":
+    main()
