@@ -183,6 +183,7 @@ def run_batch(scenario: Scenario, ids: np.ndarray, seed: int, overrides: dict, e
     for module in model.modules:
         module.__dict__.clear()
     model.modules.clear()
+    mesa.Agent._ids.pop(model, None)      # mesa 3.3 keeps a per-model id counter for ever
     return ids, {**out, **{PARAM + k: drawn[k] for k in keep}}
 
 

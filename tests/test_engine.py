@@ -180,3 +180,11 @@ def test_a_scenario_can_pin_an_uncertainty():
     free = simulate("baseline", runs=4, seed=2).parameter_value.to_pandas()
     assert free["bass_q_households"].nunique() == 4
     assert (pv["village_cost_base"] == free["village_cost_base"]).all()     # other draws unchanged
+
+
+def test_finished_batches_are_not_kept_alive_by_mesa():
+    import mesa
+
+    from model.engine import Province
+    simulate("baseline", runs=3, seed=0, batch_size=1)
+    assert not [m for m in mesa.Agent._ids if isinstance(m, Province)]
