@@ -172,3 +172,11 @@ def test_calibration_page_renders_in_both_languages():
     assert len(at.dataframe) >= 3
     at.radio(key="lang").set_value("en").run()
     assert not at.exception and at.title[0].value == "Calibration and forecast checks"
+
+
+def test_panel_command_prints_estimates_without_writing(capsys):
+    from calibration import panel
+    before = panel.PRIORS.read_text(encoding="utf-8")
+    assert main(["panel", "--dry-run"]) == 0
+    assert "bass_q_mobile" in capsys.readouterr().out
+    assert panel.PRIORS.read_text(encoding="utf-8") == before
