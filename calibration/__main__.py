@@ -98,6 +98,21 @@ def cmd_fit(args) -> int:
     return 0
 
 
+def cmd_panel(args) -> int:
+    from . import panel
+    frame = panel.estimates()
+    table = Table(title="31-province panel (MixedLM: random intercept per province, Hubei fixed effect)")
+    for col in ("quantity", "parameter", "national (se)", "Hubei effect (se)", "province sd", "n"):
+        table.add_column(col)
+    for r in frame.itertuples():
+        table.add_row(r.quantity, r.parameter or "check only", f"{r.national:.4f} ({r.national_se:.4f})",
+                      f"{r.hubei_effect:+.4f} ({r.hubei_effect_se:.4f})", f"{r.province_sd:.4f}", str(r.n))
+    console.print(table)
+    if not args.dry_run:
+        console.print(f"wrote {panel.write(frame)}")
+    return 0
+
+
 def cmd_report(args) -> int:
     from . import report
     data = report.build(params_file=args.params_file, runs=args.runs)
@@ -135,6 +150,9 @@ def parser() -> argparse.ArgumentParser:
     ft.add_argument("--seed", type=int, default=7, help="common random numbers seed (default 7)")
     ft.add_argument("--out", help="parameter file (default model/data/fitted/params-<time>.json)")
     ft.set_defaults(func=cmd_fit)
+    pn = sub.add_parser("panel", help="priors from the 31-province panel (writes calibration/panel_priors.csv)")
+    pn.add_argument("--dry-run", action="store_true", help="print the estimates, write nothing")
+    pn.set_defaults(func=cmd_panel)
     rp = sub.add_parser("report", help="observed vs simulated, estimates, identified vs prior-only")
     rp.add_argument("--params-file", help="fitted parameter file (default: the newest; 'none' for priors)")
     rp.add_argument("--runs", type=int, default=100)

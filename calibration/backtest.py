@@ -24,7 +24,7 @@ H = 3
 BENCHMARKS = ("naive2", "theta", "damped_ets")
 M4_YEARLY = {"naive2": (16.3, 3.97), "theta": (14.6, 3.38), "winner": (13.2, 2.98)}
 MODEL_SERIES = {"gdp"}          # series the model forecasts (macro driver)
-MODEL_RUNS = 200
+MODEL_RUNS = 2000
 
 
 def longest_run(s: pd.Series) -> pd.Series:

@@ -16,10 +16,15 @@ fitted parameters) and ``s² = noise(reliability)² + v``:
   which pulls the simulation up when the bound is above it and is flat
   (about 0) when the simulation is already above it.
 
-Prior: uniform within the bounds (the optimum is the MAP).  Search: Powell
+Prior: uniform within the bounds, times a Gaussian from the 31-province
+panel where ``panel_priors.csv`` has one (``calibration/panel.py``; the
+optimum is the MAP).  Search: Powell
 on the unit cube (derivative-free; the simulated objective is piecewise
 smooth because adoption is discrete).  Uncertainty: inverse of a
-finite-difference Hessian of the objective at the optimum (Laplace); a
+finite-difference Hessian of the objective at the optimum (Laplace; cross
+terms only between parameters that share a series, the others are
+informed by disjoint data and taken as 0, which keeps the fit within its
+time budget); a
 parameter whose sd is not clearly below its prior sd (range/√12) is reported
 as not identified (prior only) and the model keeps its prior.
 """
@@ -35,6 +40,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .observations import HERE, fit_observations, noise
+from .panel import priors as panel_priors
 
 QUICK = {"runs": 8, "maxfev": 30, "hessian": "diagonal"}
 FULL = {"runs": 24, "maxfev": 250, "hessian": "full"}
@@ -78,8 +84,10 @@ def nll_terms(logsim: np.ndarray, obs: pd.DataFrame, sd: dict[str, float]) -> np
 class Objective:
     """The simulated negative log-likelihood as a function of the unit cube."""
 
-    def __init__(self, tg: pd.DataFrame, obs: pd.DataFrame, runs: int, seed: int, scenario=SCENARIO):
+    def __init__(self, tg: pd.DataFrame, obs: pd.DataFrame, runs: int, seed: int, scenario=SCENARIO,
+                 priors: dict[str, tuple[float, float]] | None = None):
         self.tg, self.obs, self.runs, self.seed, self.scenario = tg, obs, runs, seed, scenario
+        self.priors = {p: v for p, v in (priors or {}).items() if p in set(tg.parameter)}
         self.sd = noise()
         self.evaluations = 0
         self.cache: dict[tuple, float] = {}
@@ -103,8 +111,13 @@ class Objective:
     def __call__(self, u: np.ndarray) -> float:
         key = tuple(np.round(np.clip(u, 0, 1), 6))
         if key not in self.cache:
-            self.cache[key] = float(self.terms(np.asarray(key)).sum())
+            self.cache[key] = float(self.terms(np.asarray(key)).sum()) + self.penalty(np.asarray(key))
         return self.cache[key]
+
+    def penalty(self, u: np.ndarray) -> float:
+        """Gaussian panel priors, -log density up to a constant."""
+        v = self.values(u)
+        return float(sum(0.5 * ((v[p] - m) / sd) ** 2 for p, (m, sd) in self.priors.items()))
 
 
 def release_models() -> None:
@@ -114,8 +127,9 @@ def release_models() -> None:
     mesa.Agent._ids.clear()
 
 
-def hessian(f, x: np.ndarray, step: float, full: bool) -> np.ndarray:
-    """Central finite-difference Hessian (diagonal only unless ``full``), steps kept inside [0, 1]."""
+def hessian(f, x: np.ndarray, step: float, full: bool, pairs: np.ndarray | None = None) -> np.ndarray:
+    """Central finite-difference Hessian (diagonal only unless ``full``), steps kept inside [0, 1];
+    with ``pairs`` (k x k booleans) only those cross terms are computed, the others are 0."""
     k = len(x)
     h = np.full(k, step)
     x = np.clip(x, step, 1 - step)          # so every probe stays in the cube
@@ -128,6 +142,8 @@ def hessian(f, x: np.ndarray, step: float, full: bool) -> np.ndarray:
     if full:
         for i in range(k):
             for j in range(i + 1, k):
+                if pairs is not None and not pairs[i, j]:
+                    continue
                 ei, ej = np.zeros(k), np.zeros(k)
                 ei[i], ej[j] = h[i], h[j]
                 H[i, j] = H[j, i] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
@@ -152,7 +168,7 @@ def uncertainty(H: np.ndarray) -> np.ndarray:
 
 def fit(quick: bool = False, extra: pd.DataFrame | None = None, seed: int = 7, progress=None,
         tg: pd.DataFrame | None = None, obs: pd.DataFrame | None = None, runs: int | None = None,
-        maxfev: int | None = None) -> dict:
+        maxfev: int | None = None, priors: dict | None = None) -> dict:
     """Fit; returns estimates with uncertainty, the data used and diagnostics."""
     _priors_only()
     settings = dict(QUICK if quick else FULL)
@@ -165,9 +181,11 @@ def fit(quick: bool = False, extra: pd.DataFrame | None = None, seed: int = 7, p
     obs = obs[obs.output.isin({s for ss in tg.series for s in ss.split(";")})].reset_index(drop=True)
     if obs.empty:
         raise ValueError("no observations of the fitted series")
-    f = Objective(tg, obs, settings["runs"], seed)
+    priors = panel_priors() if priors is None else priors
+    f = Objective(tg, obs, settings["runs"], seed, priors=priors)
     k = len(tg)
-    n_hess = 2 * k + 1 + (2 * k * (k - 1) if settings["hessian"] == "full" else 0)
+    pairs = shared_series(tg)
+    n_hess = 2 * k + 1 + (4 * int(np.triu(pairs, 1).sum()) if settings["hessian"] == "full" else 0)
     total = settings["maxfev"] + n_hess
 
     def tick(*_):
@@ -180,7 +198,7 @@ def fit(quick: bool = False, extra: pd.DataFrame | None = None, seed: int = 7, p
     res = optimize.minimize(lambda u: (tick(), f(u))[1], x0, method="Powell", bounds=[(0, 1)] * k,
                             options={"maxfev": settings["maxfev"], "xtol": 1e-2, "ftol": 1e-3})
     best = np.clip(res.x, 0, 1)
-    H = hessian(lambda u: (tick(), f(u))[1], best, H_STEP, settings["hessian"] == "full")
+    H = hessian(lambda u: (tick(), f(u))[1], best, H_STEP, settings["hessian"] == "full", pairs)
     sd_u = uncertainty(H)
     values = f.values(best)
     terms = f.terms(best)
@@ -191,14 +209,21 @@ def fit(quick: bool = False, extra: pd.DataFrame | None = None, seed: int = 7, p
         identified = bool(np.isfinite(sd) and sd < IDENTIFIED_RATIO * width / np.sqrt(12))
         params[r.parameter] = {"value": values[r.parameter], "sd": float(sd if np.isfinite(sd) else width / np.sqrt(12)),
                                "low": r.low, "high": r.high, "identified": identified,
-                               "series": r.series.split(";"), "prior_value": float(r.low + x0[i] * width)}
+                               "series": r.series.split(";"), "prior_value": float(r.low + x0[i] * width),
+                               "panel_prior": list(f.priors[r.parameter]) if r.parameter in f.priors else None}
     used = obs.assign(nll=terms)
-    return {"parameters": params, "objective": float(terms.sum()), "objective_start": float(start),
+    return {"parameters": params, "objective": float(terms.sum() + f.penalty(best)), "objective_start": float(start),
             "evaluations": f.evaluations, "converged": bool(res.success), "optimizer_message": str(res.message),
             "hessian_unit_cube": H.tolist(), "observations": used.to_dict("records"),
             "settings": {**settings, "seed": seed, "scenario": SCENARIO, "end_year": END_YEAR,
                          "quick": quick, "spending": "2010-2015 no extra money; 2016-2017 plan scenario"},
             "extra_data": None if extra is None else sorted(set(extra.source.str.extract(r"\[file ([^:]+):")[0].dropna()))}
+
+
+def shared_series(tg: pd.DataFrame) -> np.ndarray:
+    """k x k booleans: do two fitted parameters share an observed series?"""
+    sets = [set(s.split(";")) for s in tg.series]
+    return np.array([[bool(a & b) for b in sets] for a in sets])
 
 
 def _prior_mode(name: str, low: float, high: float) -> float:

@@ -45,8 +45,8 @@ def fit_observations(extra: pd.DataFrame | None = None, until: int = 2017,
     """One row per observation the likelihood uses.
 
     Columns ``output, year, value, kind, reliability, source``; conflicting
-    sources stay separate rows; a ratio rule (``denominator``) pairs rows of
-    the same year and takes the worse reliability.
+    sources stay separate rows; a ratio rule (``denominator``) divides by the
+    most reliable denominator row of the same year and takes the worse reliability.
     """
     frame = hubei_observations() if frame is None else frame
     if extra is not None:
@@ -57,6 +57,9 @@ def fit_observations(extra: pd.DataFrame | None = None, until: int = 2017,
         num = frame[(frame.indicator == rule.indicator) & frame.kind.isin(FIT_KINDS)]
         if rule.denominator:
             den = frame[(frame.indicator == rule.denominator) & frame.kind.isin(("level", "count"))]
+            # one denominator per year (the most reliable row): several population sources must not
+            # multiply the numerator's weight
+            den = den.sort_values("reliability", kind="stable").drop_duplicates("year")
             for r in num.itertuples():
                 for d in den[den.year == r.year].itertuples():
                     rows.append((rule.output, r.year + int(rule.year_shift), r.value / d.value * float(rule.scale),

@@ -49,6 +49,10 @@ def estimates(fitted: dict | None) -> pd.DataFrame:
         est = (fitted or {}).get(r.parameter)
         if est:
             status = "identified by data" if est["identified"] else "prior only (data not informative)"
+            if est.get("panel_prior") and est["identified"]:
+                status = "identified by data + 31-province panel prior"
+            if est["identified"] and min(est["value"] - r.low, r.high - est["value"]) < 1e-3 * (r.high - r.low):
+                status += " (at a prior bound)"
             rows.append((r.parameter, status, f"[{r.low:g}, {r.high:g}]", f"{est['value']:.4g}",
                          f"{est['sd']:.2g}", r.series))
         else:

@@ -7,13 +7,16 @@ forecasts whose uncertainty feeds the ensemble, one path per run from the
 ``macro`` stream (common random numbers):
 
 GDP
-    ``ETSModel`` (additive error, no trend: a local level) fitted to the
-    log growth of nominal GDP.  Each run starts from its own level,
-    ``gdp_growth_nominal`` (triangular around the fitted 2017 level, range
-    ± one fitted one-step sd; at an earlier cut-off, the level fitted there
-    shifted by the same amount), and simulates forward with yearly
-    innovations carrying the rest of the one-step variance, so the
-    one-year-ahead spread equals the fitted ETS one.
+    ``ETSModel`` with an additive damped trend (additive error) fitted to
+    nominal GDP levels (the M4 damped benchmark).  Each run follows the
+    fitted point path shifted in log growth by ``gdp_growth_nominal`` minus
+    its median (triangular with mode the fitted 2018 growth); the shift
+    persists, damped by ``phi`` like the trend.  Yearly innovations carry
+    the rest of the one-step variance and accumulate in the level, so the
+    one-year-ahead spread equals the fitted ETS one and the spread widens
+    with the horizon.  Chosen
+    by the rolling-origin backtest (docs/CALIBRATION.md): the former local
+    level on log growth lost to damped ETS on levels.
 Population
     OLS of log population on the year (statsmodels) over the observed years;
     each run shifts the trend by one normal draw times the standard error of
@@ -39,7 +42,8 @@ from .streams import per_run
 
 GDP_VINTAGE = "RenJiyi163"          # latest NBS vintage (reliability A)
 LAST_DATA_YEAR = 2017
-GDP_LEVEL_2017 = 0.1028             # ETS level of log growth fitted to 2007-2017: gdp_growth_nominal's mode
+HORIZON = 40                        # years of GDP forecast kept per cut-off
+GDP_DRIFT_2018 = 0.0699             # log(2018 point forecast / 2017) of the damped ETS on GDP 2006-2017: gdp_growth_nominal mode
 
 
 @lru_cache(maxsize=None)
@@ -50,20 +54,23 @@ def _gdp_history(until: int = LAST_DATA_YEAR) -> dict[int, float]:
 
 
 @lru_cache(maxsize=None)
-def gdp_growth_model(until: int = LAST_DATA_YEAR) -> dict[str, float]:
-    """Local-level ETS on log nominal GDP growth: smoothing ``alpha``, ``sigma``, last ``level``."""
+def gdp_growth_model(until: int = LAST_DATA_YEAR) -> dict:
+    """Damped-trend ETS on nominal GDP levels: point ``path`` (years after the data), damping
+    ``phi``, relative one-step ``sigma`` and the first year's log ``drift``."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
     hist = _gdp_history(until)
     years = np.array(sorted(hist))
     if len(years) < 5 or not np.all(np.diff(years) == 1):
         raise ValueError(f"macro: GDP vintage {GDP_VINTAGE} needs 5+ consecutive years to {until}")
-    growth = np.diff(np.log([hist[y] for y in years]))
-    s = pd.Series(growth, index=pd.period_range(str(years[1]), periods=len(growth), freq="Y"))
+    last = float(hist[years[-1]])
+    s = pd.Series([hist[y] for y in years], index=pd.period_range(str(years[0]), periods=len(years), freq="Y"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = ETSModel(s, error="add", trend=None).fit(disp=False)
-    return {"alpha": float(res.smoothing_level), "sigma": float(np.sqrt(res.mse)),
-            "level": float(res.level.iloc[-1]), "last_year": int(years[-1])}
+        res = ETSModel(s, error="add", trend="add", damped_trend=True).fit(disp=False)
+    phi = float(res.damping_trend)
+    path = np.asarray(res.forecast(HORIZON), dtype=float)
+    return {"phi": phi, "sigma": float(np.sqrt(res.mse)) / last, "path": path,
+            "drift": float(np.log(path[0] / last)), "last_year": int(years[-1])}
 
 
 @lru_cache(maxsize=None)
@@ -96,6 +103,12 @@ def _level_variance() -> float:
     return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
 
+def _drift_centre() -> float:
+    """Median of ``gdp_growth_nominal``'s distribution: the median run follows the fitted path."""
+    p = table()["gdp_growth_nominal"]
+    return float(p.quantile(np.array([0.5]))[0])
+
+
 def _interp(history: dict[int, float], years: np.ndarray) -> np.ndarray:
     known = np.array(sorted(history))
     return np.interp(years, known, [history[y] for y in known])
@@ -109,19 +122,21 @@ class Macro:
         runs = len(rng)
         until = int(scalar(params, "macro_data_until"))
         z = per_run(rng, "standard_normal", (len(years) + 1,))   # GDP innovations, population shift
-        # GDP, 亿元 current prices: history, then the ETS local level simulated per run
+        # GDP, 亿元 current prices: history, then the damped-trend ETS on GDP levels, per run
         hist = _gdp_history(until)
         ets = gdp_growth_model(until)
         sd = np.sqrt(max(ets["sigma"] ** 2 - _level_variance(), 0.0))
         gdp = np.empty((runs, len(years)))
-        level = ets["level"] + params["gdp_growth_nominal"] - GDP_LEVEL_2017
+        shift = params["gdp_growth_nominal"] - _drift_centre()        # this run's drift, relative to the fit
+        persist, noise = np.zeros(runs), np.zeros(runs)
         for i, y in enumerate(years):
             if y in hist:
                 gdp[:, i] = hist[y]
                 continue
-            e = sd * z[:, i]
-            gdp[:, i] = gdp[:, i - 1] * np.exp(level + e)
-            level = level + ets["alpha"] * e
+            h = int(y) - ets["last_year"]
+            persist = persist + ets["phi"] ** (h - 1)               # the drift shift, damped like the trend
+            noise = noise + sd * z[:, i]                            # innovations accumulate in the level
+            gdp[:, i] = ets["path"][h - 1] * np.exp(shift * persist + noise)
         self.gdp = gdp
         # population, 万人: the data where observed (interpolated between), the fitted trend after
         pop = population_model(until)

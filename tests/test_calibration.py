@@ -126,8 +126,40 @@ def test_fit_uses_plan_spending_and_conflicting_sources_stay_separate():
     obs = fit_observations()
     assert (obs.kind == "lower_bound").sum() >= 1                 # ecommerce volume 2014 "over 8000"
     assert set(obs.output) == {"broadband_subscribers", "ecommerce_firm_share", "ecommerce_volume",
-                               "villages_broadband_share"}
+                               "villages_broadband_share", "digital_finance_index", "mobile_broadband_penetration",
+                               "express_parcels"}
     assert fitting.SCENARIO == "plan" and fitting.END_YEAR == 2017
+
+
+def test_ratio_series_use_one_denominator_and_national_rows_are_excluded():
+    obs = fit_observations()
+    mobile = obs[obs.output == "mobile_broadband_penetration"]
+    assert mobile.year.tolist() == [2015, 2016, 2017]             # one population row per year, not three
+    assert abs(mobile.value.iloc[0] - 3255.41 / 5850 * 100) < 0.2
+    parcels = obs[obs.output == "express_parcels"]
+    assert parcels.year.tolist() == [2016]                        # the 全国 rows (2007-2011, 2017) are not Hubei
+
+
+def test_panel_priors_borrow_strength_and_enter_the_objective():
+    from calibration import panel
+    est = panel.estimates().set_index("quantity")
+    assert (est.provinces == 31).all() and (est.n == 62).all()
+    assert (est.national_se > 0).all() and (est.hubei_effect_se > est.national_se).all()   # Hubei alone is weak
+    pri = panel.priors()
+    assert set(pri) == {"finance_growth_rate", "bass_q_mobile"}
+    tg = _target("bass_q_mobile", 0.15, 0.35, "mobile_broadband_penetration")
+    f = fitting.Objective(tg, fit_observations().iloc[:0], runs=2, seed=1, priors=pri)
+    mean, sd = pri["bass_q_mobile"]
+    assert abs(f.penalty(np.array([0.0])) - 0.5 * ((0.15 - mean) / sd) ** 2) < 1e-9
+    assert f.penalty(np.array([1.0])) < f.penalty(np.array([0.0]))       # pulls towards the panel mean
+
+
+def test_hessian_cross_terms_only_between_parameters_sharing_a_series():
+    tg = pd.concat([_target("a", 0, 1, "x;y"), _target("b", 0, 1, "y"), _target("c", 0, 1, "z")])
+    pairs = fitting.shared_series(tg)
+    assert pairs[0, 1] and not pairs[0, 2] and not pairs[1, 2]
+    H = fitting.hessian(lambda u: float(u[0] * u[1] + u[0] * u[2] + u @ u), np.full(3, 0.5), 0.04, True, pairs)
+    assert abs(H[0, 1] - 1) < 1e-6 and H[0, 2] == 0 and abs(H[0, 0] - 2) < 1e-6
 
 
 def test_calibration_page_renders_in_both_languages():
@@ -140,3 +172,11 @@ def test_calibration_page_renders_in_both_languages():
     assert len(at.dataframe) >= 3
     at.radio(key="lang").set_value("en").run()
     assert not at.exception and at.title[0].value == "Calibration and forecast checks"
+
+
+def test_panel_command_prints_estimates_without_writing(capsys):
+    from calibration import panel
+    before = panel.PRIORS.read_text(encoding="utf-8")
+    assert main(["panel", "--dry-run"]) == 0
+    assert "bass_q_mobile" in capsys.readouterr().out
+    assert panel.PRIORS.read_text(encoding="utf-8") == before

@@ -58,3 +58,17 @@ def test_early_as_of_moves_observed_series_off_the_model(tmp_path):
 def test_bad_out_suffix_is_refused(tmp_path):
     assert main(["forecast", "plan", "--out", str(tmp_path / "fc.txt"), "--runs", "2"]) == 2
     assert not list(tmp_path.iterdir())
+
+
+def test_gdp_driver_median_follows_the_damped_ets_path_and_fans_out():
+    from model import parameters
+    from model.macro import Macro, gdp_growth_model
+    from model.streams import streams
+    ids = np.arange(2000)
+    drawn = parameters.draw(streams(1, ids, "uncertainty"), overrides={"macro_data_until": 2014})
+    years = np.arange(2010, 2018)
+    gdp = Macro(years, drawn, streams(1, ids, "macro")).gdp[:, years > 2014]
+    path = gdp_growth_model(2014)["path"][:3]
+    np.testing.assert_allclose(np.median(gdp, axis=0), path, rtol=0.01)
+    spread = np.log(np.quantile(gdp, 0.9, axis=0) / np.quantile(gdp, 0.1, axis=0))
+    assert np.all(np.diff(spread) > 0)                          # wider with the horizon
