@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from model import distributed
 from model.observations import ObservationError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,9 +80,9 @@ def cmd_fit(args) -> int:
     from . import fit
     extra = _extra_data(args.data)       # validated before anything runs: nothing fitted on a bad file
     start = time.perf_counter()
-    with _bar("fit" + (" (quick)" if args.quick else "")) as bar:
+    with distributed.session(args), _bar("fit" + (" (quick)" if args.quick else "")) as bar:
         task = bar.add_task("fit", total=1)
-        result = fit.fit(quick=args.quick, extra=extra, seed=args.seed,
+        result = fit.fit(quick=args.quick, extra=extra, seed=args.seed, backend=distributed.backend_kwargs(args),
                          progress=lambda done, total: bar.update(task, completed=done, total=total))
     path = fit.write(result, Path(args.out) if args.out else None)
     seconds = time.perf_counter() - start
@@ -149,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     ft.add_argument("--data", help="extra observations CSV in the vendored schema")
     ft.add_argument("--seed", type=int, default=7, help="common random numbers seed (default 7)")
     ft.add_argument("--out", help="parameter file (default model/data/fitted/params-<time>.json)")
+    distributed.add_cluster_options(ft)
     ft.set_defaults(func=cmd_fit)
     pn = sub.add_parser("panel", help="priors from the 31-province panel (writes calibration/panel_priors.csv)")
     pn.add_argument("--dry-run", action="store_true", help="print the estimates, write nothing")

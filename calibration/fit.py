@@ -85,8 +85,9 @@ class Objective:
     """The simulated negative log-likelihood as a function of the unit cube."""
 
     def __init__(self, tg: pd.DataFrame, obs: pd.DataFrame, runs: int, seed: int, scenario=SCENARIO,
-                 priors: dict[str, tuple[float, float]] | None = None):
+                 priors: dict[str, tuple[float, float]] | None = None, backend: dict | None = None):
         self.tg, self.obs, self.runs, self.seed, self.scenario = tg, obs, runs, seed, scenario
+        self.backend = backend or {}
         self.priors = {p: v for p, v in (priors or {}).items() if p in set(tg.parameter)}
         self.sd = noise()
         self.evaluations = 0
@@ -99,7 +100,7 @@ class Objective:
     def simulate(self, values: dict[str, float]) -> np.ndarray:
         """Log outputs at the observations, (obs, runs)."""
         from model.engine import simulate
-        ds = simulate(self.scenario, runs=self.runs, seed=self.seed, params=values, end_year=END_YEAR)
+        ds = simulate(self.scenario, runs=self.runs, seed=self.seed, params=values, end_year=END_YEAR, **self.backend)
         release_models()
         out = np.stack([ds[r.output].sel(year=r.year).values for r in self.obs.itertuples()])
         self.evaluations += 1
@@ -168,8 +169,12 @@ def uncertainty(H: np.ndarray) -> np.ndarray:
 
 def fit(quick: bool = False, extra: pd.DataFrame | None = None, seed: int = 7, progress=None,
         tg: pd.DataFrame | None = None, obs: pd.DataFrame | None = None, runs: int | None = None,
-        maxfev: int | None = None, priors: dict | None = None) -> dict:
-    """Fit; returns estimates with uncertainty, the data used and diagnostics."""
+        maxfev: int | None = None, priors: dict | None = None, backend: dict | None = None) -> dict:
+    """Fit; returns estimates with uncertainty, the data used and diagnostics.
+
+    ``backend``: ``simulate`` keywords (e.g. ``{"backend": "dask", "workers": 2}``); the
+    numbers are the same whatever the backend (same seeds, same runs).
+    """
     _priors_only()
     settings = dict(QUICK if quick else FULL)
     if runs:
@@ -182,7 +187,10 @@ def fit(quick: bool = False, extra: pd.DataFrame | None = None, seed: int = 7, p
     if obs.empty:
         raise ValueError("no observations of the fitted series")
     priors = panel_priors() if priors is None else priors
-    f = Objective(tg, obs, settings["runs"], seed, priors=priors)
+    backend = dict(backend or {})
+    if backend.get("workers"):          # one batch per worker, so a small ensemble still spreads out
+        backend.setdefault("batch_size", -(-settings["runs"] // backend["workers"]))
+    f = Objective(tg, obs, settings["runs"], seed, priors=priors, backend=backend)
     k = len(tg)
     pairs = shared_series(tg)
     n_hess = 2 * k + 1 + (4 * int(np.triu(pairs, 1).sum()) if settings["hessian"] == "full" else 0)

@@ -136,7 +136,9 @@ def cmd_forecast(args) -> int:
     if out.suffix != ".csv":
         raise ValueError(f"--out {out}: the forecast file must end in .csv")
     err.print(f"forecast {args.scenario}, as of {args.as_of} ({args.runs} runs) ...")
-    table, sources = forecast.forecast_table(args.scenario, as_of=args.as_of, runs=args.runs, seed=args.seed)
+    with distributed.session(args):
+        table, sources = forecast.forecast_table(args.scenario, as_of=args.as_of, runs=args.runs, seed=args.seed,
+                                                 **distributed.backend_kwargs(args))
     side = out.with_name(out.stem + ".sources.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
     for frame, path in ((table, out), (sources, side)):      # atomic: temporary file, then rename
@@ -203,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
     fc.add_argument("--out", required=True, help="CSV: indicator,year,median,lo80,hi80,lo95,hi95")
     fc.add_argument("--runs", type=int, default=200, help="ensemble size (default 200)")
     fc.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    distributed.add_cluster_options(fc)
     fc.set_defaults(func=cmd_forecast)
     sub.add_parser("scenarios", help="list the preset scenarios").set_defaults(func=cmd_scenarios)
     sub.add_parser("params", help="print the parameter table as Markdown").set_defaults(func=cmd_params)

@@ -108,15 +108,18 @@ def _quantiles(values: np.ndarray, years: np.ndarray, keep) -> pd.DataFrame:
     return frame[frame.year.isin(list(keep))]
 
 
-def model_paths(scenario, as_of: int, runs: int, seed: int, params: dict | None = None) -> dict[str, pd.DataFrame]:
-    """Quantiles of the modelled indicators and macro drivers for 2016-2021."""
+def model_paths(scenario, as_of: int, runs: int, seed: int, params: dict | None = None,
+                **backend) -> dict[str, pd.DataFrame]:
+    """Quantiles of the modelled indicators and macro drivers for 2016-2021 (``backend``: see ``simulate``)."""
     from . import parameters
     from .engine import resolve, simulate
     from .macro import Macro
     from .streams import streams
 
     over = {**(params or {}), "macro_data_until": min(as_of, MODEL_DATA_YEAR)}
-    ds = simulate(resolve(scenario), runs=runs, seed=seed, params=over, end_year=YEARS[-1])
+    ds = simulate(resolve(scenario), runs=runs, seed=seed, params=over, end_year=YEARS[-1], **backend)
+    if ds.chunks:
+        ds = ds.load()
     out = {ind: _quantiles(ds[ind].values, ds.year.values, YEARS)
            for ind in catalogue.indicators().index if ind in ds}
     ids = np.arange(runs)
@@ -130,10 +133,10 @@ def model_paths(scenario, as_of: int, runs: int, seed: int, params: dict | None 
 
 
 def forecast_table(scenario, as_of: int = MODEL_DATA_YEAR, runs: int = 200, seed: int = 1,
-                   frame: pd.DataFrame | None = None, params: dict | None = None,
+                   frame: pd.DataFrame | None = None, params: dict | None = None, **backend
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The forecast rows (``COLUMNS``) and one source row per indicator."""
-    modelled = model_paths(scenario, as_of, runs, seed, params)
+    modelled = model_paths(scenario, as_of, runs, seed, params, **backend)
     attrs = modelled.pop("_attrs")
     observed = hubei_series(frame, as_of=as_of, min_points=1)
     rows, sources = [], []

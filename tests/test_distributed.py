@@ -137,3 +137,18 @@ def test_cli_scoreboard_from_a_streamed_ensemble(tmp_path, capsys, monkeypatch):
     with xr.open_dataset(out) as ds:
         assert ds.sizes["run"] == 30
     assert [p.name for p in tmp_path.iterdir()] == ["plan.nc"]
+
+
+def test_forecast_and_fit_give_the_same_numbers_on_the_cluster(client):
+    from calibration.fit import Objective, fit_observations, targets
+    from model import forecast
+    serial, _ = forecast.forecast_table("plan", runs=12, seed=3)
+    dask, _ = forecast.forecast_table("plan", runs=12, seed=3, workers=2)
+    assert serial.equals(dask)
+    tg = targets().head(2)
+    obs = fit_observations(None)
+    obs = obs[obs.output.isin({s for ss in tg.series for s in ss.split(";")})].reset_index(drop=True)
+    u = np.full(len(tg), 0.4)
+    here = Objective(tg, obs, runs=8, seed=5).terms(u)
+    there = Objective(tg, obs, runs=8, seed=5, backend={"workers": 2, "batch_size": 4}).terms(u)
+    np.testing.assert_array_equal(here, there)
