@@ -53,3 +53,14 @@ def test_not_toml_and_missing_fields(tmp_path):
         load(path)
     with pytest.raises(ScenarioError, match="cannot read"):
         load(tmp_path / "absent.toml")
+
+
+def test_austerity_and_accelerated_scale_the_plan_in_every_area_and_year():
+    plan = presets()["plan"]
+    years = [str(y) for y in range(2016, 2021)]
+    for preset, factor in (("austerity", 0.5), ("accelerated", 2.0)):
+        other = presets()[preset]
+        assert set(other.levers) == set(plan.levers)
+        for area in plan.levers:
+            for y in years:
+                assert other.levers[area][y] == pytest.approx(factor * plan.levers[area][y]), (preset, area, y)
