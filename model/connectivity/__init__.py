@@ -2,6 +2,7 @@
 
 Interface read by other modules (state after the current quarter's step)
     ``covered_count``      (runs, 17) villages with fixed broadband per prefecture
+    ``coverage_version``   int, changes whenever ``covered_count`` does
     ``villages_per_pref``  (17,) villages per prefecture
     ``subscribers(y)``     urban and rural fixed-broadband subscribers (万户), each (runs, 17)
     ``rel_income``         (17,) prefecture GDP per capita relative to the province
@@ -131,6 +132,7 @@ class Connectivity:
         self.window = int(self.capacity.max()) + 1
         self.span = np.arange(self.window)[None, :]
         self._cover = None                   # cached sums over cohorts (``_cohort_totals``)
+        self.coverage_version = 0            # bumped whenever ``covered_count`` changes (readers cache on it)
 
         # cohorts: 0 = covered at the start, s + 1 = connected in step s;
         # cohort 0 is everything minus the villages not covered at the start
@@ -168,6 +170,7 @@ class Connectivity:
         self.covered_count += count
         self.covered_poor += poor
         self._cover = None                      # cached sums over cohorts are stale
+        self.coverage_version += 1
 
     def ceilings(self, y: int, quarter: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Urban and rural subscription ceilings (share of households), (runs, 17)."""
