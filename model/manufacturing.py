@@ -129,11 +129,13 @@ class Manufacturing:
         noise = per_run(rng, "standard_normal", (n,), np.float32)
         self.merit = np.log(f["size"])[None, :] + P["demo_merit_noise"][:, None] * noise
         self.designated = np.zeros((R, n), dtype=bool)
-        self.upgrades = np.zeros((R, n), dtype=np.int64)
+        self.upgrades = np.zeros((R, n), dtype=np.int8)
 
         self.G = np.zeros((R, N_PREF, LEVELS))                  # cumulative group hazard
         self.run_off = (np.arange(R) * N_PREF * LEVELS)[:, None]
-        self.idx = self.run_off + self.pref[None, :] * LEVELS + self.level
+        # narrow integer types: the upgrade kernel streams these arrays every quarter
+        self.idx = (self.run_off + self.pref[None, :] * LEVELS + self.level).astype(np.int32)
+        self.level = self.level.astype(np.int8)
         self.threshold = self.clock[:, :, 0] / self.w[None, :]
         self.threshold[self.level == LEVELS - 1] = np.inf
         self._recount()
