@@ -92,6 +92,7 @@ class Connectivity:
         self.rel_income = pref["rel_income"]
         self.e_income, self.e_price = P["income_elasticity_ceiling"][:, None], P["price_elasticity_ceiling"][:, None]
         self.c_urban, self.c_rural = P["ceiling_urban"][:, None], P["ceiling_rural"][:, None]
+        self.p_households, self.q_households = P["bass_p_households"][:, None], P["bass_q_households"][:, None]
 
         # village costs (万元): a per-run multiplier for each (prefecture, terrain,
         # poverty) class times a lognormal draw per village; ranked per household
@@ -237,7 +238,7 @@ class Connectivity:
 
         # subscriptions: Bass per pool, peers within the prefecture's pool
         m_u, m_r = self.ceilings(y, quarter)
-        p, q = P["bass_p_households"][:, None], P["bass_q_households"][:, None]
+        p, q = self.p_households, self.q_households
         dt = m.dt
         self.f_urban += (p + q * self.f_urban / m_u) * (m_u - self.f_urban) * dt
         self._cohort_totals()
