@@ -3,7 +3,7 @@
 ``uv run python benchmarks/identity.py save`` stores the reference (under
 /tmp, not in git); ``uv run python benchmarks/identity.py`` compares the
 current code against it.  Runs ``simulate`` for baseline, plan and
-accelerated, 30 runs, seed 3, in batches of 25 and of 7, and compares every
+accelerated, 30 runs, seed 3, in batches of 25 and of 7 (and a single run), and compares every
 data variable (values, dtype, dims) exactly, NaNs matching NaNs.
 """
 from __future__ import annotations
@@ -30,6 +30,10 @@ def current() -> xr.Dataset:
             ds = simulate(sc, runs=RUNS, seed=SEED, batch_size=b)
             for k, v in ds.data_vars.items():
                 data[f"{sc}_b{b}__{k}"] = xr.Variable(tuple(f"{sc}_b{b}__{k}_{d}" for d in v.dims), v.values)
+    for sc in SCENARIOS:                # a batch of one run takes other numpy paths
+        ds = simulate(sc, runs=1, seed=SEED)
+        for k, v in ds.data_vars.items():
+            data[f"{sc}_r1__{k}"] = xr.Variable(tuple(f"{sc}_r1__{k}_{d}" for d in v.dims), v.values)
     return xr.Dataset(data)
 
 
