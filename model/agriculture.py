@@ -94,6 +94,7 @@ class Agriculture:
         self.q_eff = P["bass_q_agri_iot"][:, None] / self.mmax / area_pref * dt        # per 万亩 of peers
         self.capacity = scalar(P, "agri_12316_capacity")
         self.all_connected = False
+        self._ready = (None, None)              # (connectivity's coverage version, readiness per county)
 
     def readiness(self) -> np.ndarray:
         """Per prefecture: (village broadband share) ** (coupling x elasticity), (runs, 17)."""
@@ -132,7 +133,10 @@ class Agriculture:
     def step(self, s: int, y: int, quarter: int) -> None:
         m, P = self.m, self.m.params
         R = m.runs
-        ready = self.readiness()[:, self.pref]
+        version = m.connectivity.coverage_version
+        if self._ready[0] != version:           # readiness moves only with village broadband
+            self._ready = (version, self.readiness()[:, self.pref])
+        ready = self._ready[1]
         budget = m.budget(self.lever, s)
         if quarter == 0:
             self.pool[:] = 0.0

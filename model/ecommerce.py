@@ -76,11 +76,16 @@ class ECommerce:
         self.point_cost = scalar(P, "service_point_cost")
         self.block = self.start + np.concatenate([[0], np.cumsum(f["per_pref"])[:-1]])[None, :]
         self.per_pref = f["per_pref"]
+        self.groups = np.arange(R)[:, None] * N_PREF + np.arange(N_PREF)[None, :]     # (run, prefecture) keys
         # start: the share adopting in 2010 are the first in each prefecture's ranking
         first = self.block + np.round(P["ecommerce_firm_share_2010"][:, None] * self.per_pref).astype(int)
         self.G = -np.log1p(-(np.take(self.keys, np.maximum(first - 1, self.block)) % 1.0)) + 1e-12
         self.G = np.where(first > self.block, self.G, 0.0)
         self.adopted = self._adopters()
+        # per-run constants of the step (it runs 40 times)
+        self.w_total = self._cum(self.cum_w, self.block + self.per_pref[None, :])       # all firms' weight
+        self.p_firms, self.q_firms = P["bass_p_firms_ecommerce"][:, None], P["bass_q_firms_ecommerce"][:, None]
+        self.p_points, self.q_points = P["bass_p_service_points"][:, None], P["bass_q_service_points"][:, None]
 
         # villages: share of covered villages with a service point, per prefecture
         self.point_share = np.zeros((R, N_PREF))
@@ -123,9 +128,8 @@ class ECommerce:
 
     def _adopters(self) -> np.ndarray:
         """Position (in the ranking) after the last adopter, per (run, prefecture)."""
-        R = self.m.runs
-        query = (np.arange(R)[:, None] * N_PREF + np.arange(N_PREF)[None, :]) + (1 - np.exp(-self.G))
-        return np.searchsorted(self.keys, query.ravel(), side="right").reshape(R, N_PREF)
+        query = self.groups + (1 - np.exp(-self.G))
+        return np.searchsorted(self.keys, query.ravel(), side="right").reshape(self.m.runs, N_PREF)
 
     def step(self, s: int, y: int, quarter: int) -> None:
         m, P = self.m, self.m.params
@@ -133,28 +137,33 @@ class ECommerce:
         budget = m.budget(self.lever, s)
         support = budget * self.support_share
         put_aside = budget * (self.county_share + self.demo_share)
-        self.counties.pot += budget * self.county_share
-        for programme in self.programmes:
-            programme.pot += budget * self.demo_share / len(self.programmes)
+        if budget > 0:
+            self.counties.pot += budget * self.county_share
+            for programme in self.programmes:
+                programme.pot += budget * self.demo_share / len(self.programmes)
         # firms
         share_adopted = (self.adopted - self.block) / self.per_pref[None, :]
-        g = P["bass_p_firms_ecommerce"][:, None] + P["bass_q_firms_ecommerce"][:, None] * share_adopted
-        waiting = self._cum(self.cum_w, self.block + self.per_pref[None, :]) - self._cum(self.cum_w, self.adopted)
-        expected = (g * waiting).sum(1) * dt * P["ecommerce_adoption_cost"]
-        sub = np.minimum(P["ecommerce_subsidy_cap"], support / np.maximum(expected, 1e-9)) if support > 0 \
-            else np.zeros(m.runs)
-        self.G += g * ((1 - sub) ** -P["investment_cost_elasticity"] * dt)[:, None]
-        before = self.adopted
-        self.adopted = self._adopters()
-        new = (self.adopted - before).sum(1)
-        spent = np.minimum(sub * P["ecommerce_adoption_cost"] * new, support)
+        g = self.p_firms + self.q_firms * share_adopted
+        if support > 0:
+            waiting = self.w_total - self._cum(self.cum_w, self.adopted)
+            expected = (g * waiting).sum(1) * dt * P["ecommerce_adoption_cost"]
+            sub = np.minimum(P["ecommerce_subsidy_cap"], support / np.maximum(expected, 1e-9))
+            self.G += g * ((1 - sub) ** -P["investment_cost_elasticity"] * dt)[:, None]
+            before = self.adopted
+            self.adopted = self._adopters()
+            new = (self.adopted - before).sum(1)
+            spent = np.minimum(sub * P["ecommerce_adoption_cost"] * new, support)
+        else:                       # no subsidy: the boost is exactly 1 and nothing is paid
+            self.G += g * dt
+            self.adopted = self._adopters()
+            spent = np.zeros(m.runs)
         # service points: platform-led spread from the start year, then provincial purchases
         sp = self.point_share
         if m.years[y] - 1 + (quarter + 1) / 4 > self.point_start:
-            sp += (P["bass_p_service_points"][:, None] + P["bass_q_service_points"][:, None] * sp) * (1 - sp) * dt
-        covered = m.connectivity.covered_count
-        without = covered * (1 - sp)
+            sp += (self.p_points + self.q_points * sp) * (1 - sp) * dt
         if budget > support + put_aside:
+            covered = m.connectivity.covered_count
+            without = covered * (1 - sp)
             wanted = (budget - support - put_aside) / self.point_cost          # points per run
             placed = np.minimum(wanted, without.sum(1))
             sp += placed[:, None] * without / np.maximum(without.sum(1, keepdims=True), 1e-12) \

@@ -135,6 +135,13 @@ class Logistics:
         self.reach_factor = drag / (drag * self.villages).sum() * self.villages.sum()
         self.rural_delivery_share = np.clip(P["rural_delivery_share_2010"][:, None] * self.reach_factor[None, :], 0, 1)
 
+        # per-run constants of the step (it runs 40 times)
+        self.firms_divisor = np.maximum(self.firms_per_pref, 1)[None, :]
+        self.p_smart, self.q_smart = P["bass_p_smart_logistics"], P["bass_q_smart_logistics"]
+        self.p_smart_r, self.q_smart_r = self.p_smart[:, None], self.q_smart[:, None]
+        self.p_delivery = P["bass_p_rural_delivery"][:, None]
+        self.q_delivery = P["bass_q_rural_delivery"][:, None]
+        self.reach_row = self.reach_factor[None, :]
         Y = len(m.years)
         self.firm_share_w = np.zeros((R, Y))      # size-weighted smart share of firms, per year
         self.reach = np.zeros((R, Y))             # village-weighted rural reach, per year
@@ -153,10 +160,12 @@ class Logistics:
         demo_money = budget * c["logistics_demo_share"]
         support = budget - rural_money - demo_money
         spent = np.zeros(m.runs)
+        if budget > 0:
+            self.grant_pot += demo_money
 
         # smart adoption
-        share = _by_pref(self.firm_adopted, self.firm_groups) / np.maximum(self.firms_per_pref, 1)[None, :]
-        g = P["bass_p_smart_logistics"][:, None] + P["bass_q_smart_logistics"][:, None] * share
+        share = _by_pref(self.firm_adopted, self.firm_groups) / self.firms_divisor
+        g = self.p_smart_r + self.q_smart_r * share
         if support > 0:
             waiting = (c["smart_firm_cost"] * _by_pref(~self.firm_adopted * self.firm_w, self.firm_groups)
                        + c["smart_park_cost"] * _by_pref(~self.park_adopted * self.park_w, self.park_groups))
@@ -166,7 +175,7 @@ class Logistics:
         else:
             self.H += g * dt
         nat_share = (-np.expm1(-self.H_nat[:, None] * self.firm_w_nodes)).mean(1)      # expected, no subsidy
-        self.H_nat += (P["bass_p_smart_logistics"] + P["bass_q_smart_logistics"] * nat_share) * dt
+        self.H_nat += (self.p_smart + self.q_smart * nat_share) * dt
         before_f, before_p = self.firm_adopted, self.park_adopted
         self._adopt()
         if support > 0:            # subsidy on the investment of this quarter's adopters (size-weighted)
@@ -176,8 +185,7 @@ class Logistics:
 
         # rural delivery: market-led spread, then provincial purchases
         rd = self.rural_delivery_share
-        rd += (P["bass_p_rural_delivery"][:, None] + P["bass_q_rural_delivery"][:, None] * rd) \
-            * self.reach_factor[None, :] * (1 - rd) * dt
+        rd += (self.p_delivery + self.q_delivery * rd) * self.reach_row * (1 - rd) * dt
         np.clip(rd, 0, 1, out=rd)
         if rural_money > 0:
             unreached = self.villages[None, :] * (1 - rd)
@@ -188,7 +196,6 @@ class Logistics:
             spent += placed * c["delivery_cost_per_village"]
 
         # designations at year-end
-        self.grant_pot += demo_money
         if quarter == 3 and m.years[y] >= 2016:
             spent += self._designate(y)
         m.record_spend(self.lever, spent)

@@ -129,11 +129,13 @@ class Manufacturing:
         noise = per_run(rng, "standard_normal", (n,), np.float32)
         self.merit = np.log(f["size"])[None, :] + P["demo_merit_noise"][:, None] * noise
         self.designated = np.zeros((R, n), dtype=bool)
-        self.upgrades = np.zeros((R, n), dtype=np.int64)
+        self.upgrades = np.zeros((R, n), dtype=np.int8)
 
         self.G = np.zeros((R, N_PREF, LEVELS))                  # cumulative group hazard
         self.run_off = (np.arange(R) * N_PREF * LEVELS)[:, None]
-        self.idx = self.run_off + self.pref[None, :] * LEVELS + self.level
+        # narrow integer types: the upgrade kernel streams these arrays every quarter
+        self.idx = (self.run_off + self.pref[None, :] * LEVELS + self.level).astype(np.int32)
+        self.level = self.level.astype(np.int8)
         self.threshold = self.clock[:, :, 0] / self.w[None, :]
         self.threshold[self.level == LEVELS - 1] = np.inf
         self._recount()
@@ -153,6 +155,8 @@ class Manufacturing:
         self.candidates = np.full((R, n), -1, np.int32)
         self.n_candidates = np.zeros(R, np.int64)
         self.named = np.zeros((R, n), dtype=bool)          # per candidate slot
+        self._reach = self.platform_reach()                # changes only when platform money connects firms
+        self.no_above = np.zeros((R, N_PREF, 1))
 
     def platform_reach(self) -> np.ndarray:
         """Multiplier on peer and servitisation hazards from platform-connected firms, per run."""
@@ -167,6 +171,7 @@ class Manufacturing:
         digitised = self.count[:, :, self.platform_level:].sum((1, 2))
         new = np.minimum(budget / self.connect_cost, np.maximum(digitised - self.connected, 0))
         self.connected += new
+        self._reach = self.platform_reach()
         self.m.record_spend(self.platform_lever, new * self.connect_cost)
 
     def _recount(self) -> None:
@@ -180,19 +185,22 @@ class Manufacturing:
         m, P = self.m, self.m.params
         dt = m.dt
         self._connect(s)
-        reach = self.platform_reach()
+        reach = self._reach
         above = self.count[:, :, ::-1].cumsum(2)[:, :, ::-1]
-        above = np.concatenate([above[:, :, 1:], np.zeros_like(above[:, :, :1])], 2)
+        above = np.concatenate([above[:, :, 1:], self.no_above], 2)
         share_above = above / self.per_pref[None, :, None]
         g = self.rate[:, None, :] + (P["upgrade_imitation"] * reach)[:, None, None] * share_above
         g[:, :, LEVELS - 1] = 0.0
         # subsidy share the quarter's budget can pay, capped
         budget = m.budget(self.lever, s)
-        expected = (g * self.weight * self.cost[None, None, :]).sum((1, 2)) * dt
-        share = np.minimum(P["subsidy_cap_share"], budget / np.maximum(expected, 1e-9)) if budget > 0 \
-            else np.zeros(m.runs)
-        boost = (1 - share) ** -P["investment_cost_elasticity"]
-        self.G += g * (boost * dt)[:, None, None]
+        if budget > 0:
+            expected = (g * self.weight * self.cost[None, None, :]).sum((1, 2)) * dt
+            share = np.minimum(P["subsidy_cap_share"], budget / np.maximum(expected, 1e-9))
+            boost = (1 - share) ** -P["investment_cost_elasticity"]
+            self.G += g * (boost * dt)[:, None, None]
+        else:                       # no subsidy: boost is exactly 1
+            share = np.zeros(m.runs)
+            self.G += g * dt
 
         claims = np.zeros(m.runs)
         _upgrade(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,

@@ -97,6 +97,10 @@ class PublicServices:
         self.lag = int(scalar(P, "school_resources_lag"))
         self.capacity = scalar(P, "school_resources_capacity")
         self.pipeline = np.zeros((R, N_PREF, self.lag))
+        self.uncoupled = bool(np.all(self.coupling == 0))
+        # per-quarter constants of the step (the step runs 40 times)
+        self.reach = -np.expm1(-self.h_school * m.dt)
+        self.keep = (1 - self.reach)[:, :, None]
         self.bb = self._broadband(m.years[0])
         self.res = P["school_resources_2010"][:, None] * self.bb * self.n_schools
 
@@ -115,6 +119,8 @@ class PublicServices:
         self.h_order = np.argsort(priority + (~self.unit_top), axis=1)   # prefecture platforms first
         self.h_lag, self.h_capacity = int(scalar(P, "health_build_lag")), scalar(P, "health_capacity")
         self.h_cost = np.where(self.unit_top, P["health_cost_prefecture"][:, None], P["health_cost_county"][:, None])
+        self.h_step = np.where(self.unit_top, P["health_hazard_prefecture"][:, None],
+                               P["health_hazard_county"][:, None]) * m.dt
 
         # approval items
         n_items = int(scalar(P, "approval_items"))
@@ -128,13 +134,15 @@ class PublicServices:
         self.a_cost = P["approval_cost"][:, None] * self.complexity
         self.a_order = np.argsort(self.a_cost, axis=1)                  # cheapest first
         self.a_lag, self.a_capacity = int(scalar(P, "approval_lag")), scalar(P, "approval_capacity")
+        self.a_step = {late: P["approval_hazard_late" if late else "approval_hazard_early"][:, None] * m.dt
+                       for late in (False, True)}
 
     # -- schools ---------------------------------------------------------------
     def _broadband(self, t: float) -> np.ndarray:
         """Share of each prefecture's schools with broadband, (runs, 17)."""
         own = 1 / (1 + np.exp(-(self.bb_logit12 + self.bb_slope * (t - 2012))))
         c = self.coupling
-        if np.all(c == 0):
+        if self.uncoupled:
             return np.full((self.m.runs, N_PREF), own)
         upstream = np.clip(self.m.connectivity.school_broadband_share, 0, 1)
         return c * upstream + (1 - c) * own
@@ -148,9 +156,8 @@ class PublicServices:
         self.pipeline[:, :, slot] = 0
         # the trend reaches every connected school without resources, ordered ones too
         # (their order then arrives for nothing: the contract is already signed)
-        reach = -np.expm1(-self.h_school * m.dt)
-        self.res += np.maximum(connected - self.res, 0) * reach
-        self.pipeline *= (1 - reach)[:, :, None]
+        self.res += np.maximum(connected - self.res, 0) * self.reach
+        self.pipeline *= self.keep
         budget = m.budget("education", s)
         spent = np.zeros(m.runs)
         if budget > 0:
@@ -166,11 +173,8 @@ class PublicServices:
     # -- discrete projects: health platforms and approval items ----------------------
     def _fund(self, s: int, area: str, budget: float, waiting: np.ndarray, order: np.ndarray,
               cost: np.ndarray, ready: np.ndarray, lag: int, capacity: float) -> None:
-        """Fund waiting agents in their fixed priority ``order`` within a budget and capacity."""
+        """Fund waiting agents in their fixed priority ``order`` within a budget and capacity (> 0)."""
         m = self.m
-        if budget <= 0:
-            m.record_spend(area, np.zeros(m.runs))
-            return
         w = waiting[self.rows, order]
         c = np.where(w, cost[self.rows, order], 0.0)
         take = w & (np.cumsum(c, axis=1) <= budget) & (np.cumsum(w, axis=1) <= capacity)
@@ -178,29 +182,29 @@ class PublicServices:
         m.record_spend(area, np.where(take, c, 0.0).sum(1))
 
     def _step_health(self, s: int, t: float, quarter: int) -> None:
-        P = self.m.params
         eligible = ~self.h_on & (self.h_on[:, self.parent] | self.unit_top)
-        h = np.where(self.unit_top, P["health_hazard_prefecture"][:, None], P["health_hazard_county"][:, None])
-        self.h_cum += h * self.m.dt * eligible
+        self.h_cum += self.h_step * eligible
         self.h_on |= eligible & (self.h_cum >= self.h_clock)
         self.h_on |= self.h_ready <= s
-        parent_started = self.h_on[:, self.parent] | (self.h_ready[:, self.parent] != NEVER) | self.unit_top
-        waiting = ~self.h_on & (self.h_ready == NEVER) & parent_started
         # platforms are lumpy (a prefecture one costs more than a quarter's money): yearly rounds
         budget = 4 * self.m.budget("health_elderly_care", s) if quarter == 0 else 0.0
+        if budget <= 0:
+            return
+        parent_started = self.h_on[:, self.parent] | (self.h_ready[:, self.parent] != NEVER) | self.unit_top
+        waiting = ~self.h_on & (self.h_ready == NEVER) & parent_started
         self._fund(s, "health_elderly_care", budget, waiting, self.h_order, self.h_cost, self.h_ready,
                    self.h_lag, self.h_capacity)
 
     def _step_approvals(self, s: int, t: float) -> None:
-        P = self.m.params
-        late = t > 2016
-        h = P["approval_hazard_late" if late else "approval_hazard_early"][:, None]
         eligible = ~self.a_on
-        self.a_cum += h * self.m.dt * eligible
+        self.a_cum += self.a_step[bool(t > 2016)] * eligible
         self.a_on |= eligible & (self.a_cum >= self.a_clock)
         self.a_on |= self.a_ready <= s
+        budget = self.m.budget("social_governance", s)
+        if budget <= 0:
+            return
         waiting = ~self.a_on & (self.a_ready == NEVER)
-        self._fund(s, "social_governance", self.m.budget("social_governance", s), waiting, self.a_order,
+        self._fund(s, "social_governance", budget, waiting, self.a_order,
                    self.a_cost, self.a_ready,
                    self.a_lag, self.a_capacity)
 

@@ -55,17 +55,17 @@ class Tourism:
         self.ready = np.full((m.runs, n), NEVER)
         self.smart_share = np.zeros((m.runs, len(m.years)))     # visitor-weighted, year end
         self.rows = m.rows
+        self.h_step = {late: P["smart_hazard_late" if late else "smart_hazard_early"][:, None] * m.dt
+                       for late in (False, True)}                # hazard of one quarter
 
     def step(self, s: int, y: int, quarter: int) -> None:
         m, P = self.m, self.m.params
         t = m.years[y] - 1 + (quarter + 1) / 4
-        h = P["smart_hazard_late" if t > NATIONAL_PLAN else "smart_hazard_early"][:, None]
         free = ~self.smart                     # funded spots may still go smart on their own first
-        self.cum += h * m.dt * free
+        self.cum += self.h_step[bool(t > NATIONAL_PLAN)] * free
         self.smart |= free & (self.cum >= self.clock)
         self.smart |= self.ready <= s
         budget = m.budget(self.lever, s)
-        spent = np.zeros(m.runs)
         if budget > 0:
             waiting = ~self.smart & (self.ready == NEVER)
             order = self.order
@@ -73,8 +73,7 @@ class Tourism:
             cost = np.where(w, P["smart_spot_cost"][:, None], 0.0)
             take = w & (np.cumsum(cost, axis=1) <= budget)
             self.ready[self.rows, order] = np.where(take, s + self.lag, self.ready[self.rows, order])
-            spent = np.where(take, cost, 0.0).sum(1)
-        m.record_spend(self.lever, spent)
+            m.record_spend(self.lever, np.where(take, cost, 0.0).sum(1))
 
     def record(self, y: int, out: dict) -> None:
         self.smart_share[:, y] = (self.weight * self.smart).sum(1)

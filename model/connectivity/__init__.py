@@ -2,6 +2,7 @@
 
 Interface read by other modules (state after the current quarter's step)
     ``covered_count``      (runs, 17) villages with fixed broadband per prefecture
+    ``coverage_version``   int, changes whenever ``covered_count`` does
     ``villages_per_pref``  (17,) villages per prefecture
     ``subscribers(y)``     urban and rural fixed-broadband subscribers (万户), each (runs, 17)
     ``rel_income``         (17,) prefecture GDP per capita relative to the province
@@ -45,6 +46,7 @@ from ..prefectures import URBANISATION_PROVINCE_2015
 from ..streams import per_run
 from .fibre import CityFibre
 from .mobile import Mobile
+from .ranking import cohort_sums, operators_reach
 from .schools import Schools
 
 # Start: every pool at the same fraction of its ceiling, never above this share of it
@@ -90,6 +92,7 @@ class Connectivity:
         self.rel_income = pref["rel_income"]
         self.e_income, self.e_price = P["income_elasticity_ceiling"][:, None], P["price_elasticity_ceiling"][:, None]
         self.c_urban, self.c_rural = P["ceiling_urban"][:, None], P["ceiling_rural"][:, None]
+        self.p_households, self.q_households = P["bass_p_households"][:, None], P["bass_q_households"][:, None]
 
         # village costs (万元): a per-run multiplier for each (prefecture, terrain,
         # poverty) class times a lognormal draw per village; ranked per household
@@ -128,8 +131,9 @@ class Connectivity:
         self.theta0 = self.per_hh[np.arange(R), self.k - 1 - head]
         self.capacity = P["rollout_capacity"].astype(np.int64)
         self.window = int(self.capacity.max()) + 1
-        self.ahead = np.arange(self.window - 1)[None, :]
-        self.within_capacity = self.ahead < self.capacity[:, None]
+        self.span = np.arange(self.window)[None, :]
+        self._cover = None                   # cached sums over cohorts (``_cohort_totals``)
+        self.coverage_version = 0            # bumped whenever ``covered_count`` changes (readers cache on it)
 
         # cohorts: 0 = covered at the start, s + 1 = connected in step s;
         # cohort 0 is everything minus the villages not covered at the start
@@ -159,20 +163,15 @@ class Connectivity:
     # -- helpers ---------------------------------------------------------------
     def _add_cohort(self, c: int, k_old: np.ndarray, k_new: np.ndarray) -> None:
         """Add villages at ranked positions [k_old, k_new) to cohort c."""
-        R = len(k_old)
-        width = int((k_new - k_old).max(initial=0))
-        if width == 0:
+        if not (k_new > k_old).any():
             return
-        pos = k_old[:, None] - self.head + np.arange(width)[None, :]
-        ok = pos < (k_new - self.head)[:, None]
-        pos = np.minimum(pos, self.per_hh.shape[1] - 1)
-        pref = self.pref_sorted[self.rows, pos]
-        share = self.share_sorted[self.rows, pos] * ok
-        flat = (self.rows * N_PREF + pref).ravel()
-        self.cohort_share[:, :, c] += np.bincount(flat, share.ravel(), R * N_PREF).reshape(R, N_PREF)
-        self.covered_count += np.bincount(flat, ok.ravel(), R * N_PREF).reshape(R, N_PREF)
-        poor = self.poverty_sorted[self.rows, pos] & ok
-        self.covered_poor += np.bincount(flat, poor.ravel(), R * N_PREF).reshape(R, N_PREF)
+        share, count, poor = cohort_sums(k_old, k_new, self.head, self.pref_sorted, self.share_sorted,
+                                          self.poverty_sorted, N_PREF)
+        self.cohort_share[:, :, c] += share
+        self.covered_count += count
+        self.covered_poor += poor
+        self._cover = None                      # cached sums over cohorts are stale
+        self.coverage_version += 1
 
     def ceilings(self, y: int, quarter: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Urban and rural subscription ceilings (share of households), (runs, 17)."""
@@ -182,10 +181,17 @@ class Connectivity:
         effect = (inc[:, None] * self.rel_income) ** self.e_income * price ** self.e_price
         return np.minimum(self.c_urban * effect, 1.0), np.minimum(self.c_rural * effect, 1.0)
 
+    def _cohort_totals(self) -> None:
+        """Sums over cohorts that change only when villages are connected (cached)."""
+        if self._cover is None:
+            self._w = self.cohort_share * self.rural_quarterly[:, :, :1]
+            self._w_total = self._w.sum((1, 2))
+            self._cover = self.cohort_share.sum(2)
+
     def rural_take_up(self) -> np.ndarray:
         """Subscribers per covered rural household, province-wide, (runs,)."""
-        w = self.cohort_share * self.rural_quarterly[:, :, :1]
-        return (self.F * w).sum((1, 2)) / w.sum((1, 2))
+        self._cohort_totals()
+        return (self.F * self._w).sum((1, 2)) / self._w_total
 
     # -- dynamics --------------------------------------------------------------
     def step(self, s: int, y: int, quarter: int) -> None:
@@ -201,15 +207,12 @@ class Connectivity:
         # (ranks are sorted, so counting the next ``capacity`` villages below the frontier
         # gives min(max(reach, k), k + capacity) without a search per run)
         k_old = self.k
-        pos = (k_old - self.head)[:, None] + self.ahead
-        below = (self.per_hh[self.rows, np.minimum(pos, self.per_hh.shape[1] - 1)] <= theta[:, None])
-        below &= (pos < self.per_hh.shape[1]) & self.within_capacity
-        k_op = k_old + below.sum(1)
+        k_op = operators_reach(k_old, self.head, self.per_hh, theta, self.capacity)
         # province: pays the gap of the next villages, cheapest first
         budget = m.budget(self.lever, s)          # 万元 this quarter
         spent = np.zeros(R)
         if budget > 0:
-            pos = k_op[:, None] + np.arange(self.window)[None, :]
+            pos = k_op[:, None] + self.span
             valid = (pos < self.n) & (pos < (k_old + self.capacity)[:, None])
             pos = np.minimum(pos, self.n - 1) - self.head
             rows = self.rows
@@ -235,10 +238,11 @@ class Connectivity:
 
         # subscriptions: Bass per pool, peers within the prefecture's pool
         m_u, m_r = self.ceilings(y, quarter)
-        p, q = P["bass_p_households"][:, None], P["bass_q_households"][:, None]
+        p, q = self.p_households, self.q_households
         dt = m.dt
         self.f_urban += (p + q * self.f_urban / m_u) * (m_u - self.f_urban) * dt
-        cover = self.cohort_share.sum(2)
+        self._cohort_totals()
+        cover = self._cover
         peer = (self.F * self.cohort_share).sum(2) / np.maximum(cover * m_r, 1e-12)
         self.F += ((p + q * peer)[:, :, None] * (m_r[:, :, None] - self.F)) * dt
         self.F[:, :, s + 2:] = 0.0

@@ -75,6 +75,7 @@ class CityFibre:
 
     def record(self, y: int, out: dict) -> None:
         subs = out["broadband_subscribers_by_region"][:, y]      # written by Connectivity.record first
-        out["fibre_subscriber_share_by_region"][:, y] = 100 * self.x
-        out["fibre_subscriber_share"][:, y] = 100 * (self.x * subs).sum(1) / subs.sum(1)
+        x = self.x
+        out["fibre_subscriber_share_by_region"][:, y] = 100 * x
+        out["fibre_subscriber_share"][:, y] = 100 * (x * subs).sum(1) / subs.sum(1)
         out["allfibre_cities"][:, y] = self.reached.sum(1)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..population import N_PREF
+from .ranking import cohort_sums
 
 
 class Mobile:
@@ -90,13 +91,8 @@ class Mobile:
             return False
         c = self.c
         lo, hi = np.maximum(self.k, c.k0), np.maximum(k_new, c.k0)
-        width = int((hi - lo).max(initial=0))
-        if width:
-            pos = lo[:, None] + np.arange(width)[None, :]
-            ok = pos < hi[:, None]
-            pos = np.minimum(pos, c.n - 1) - c.head
-            flat = (c.rows * N_PREF + c.pref_sorted[c.rows, pos]).ravel()
-            self.tail_count += np.bincount(flat, ok.ravel(), len(lo) * N_PREF).reshape(-1, N_PREF)
+        if (hi > lo).any():
+            self.tail_count += cohort_sums(lo, hi, c.head, c.pref_sorted, c.share_sorted, c.poverty_sorted, N_PREF)[1]
         self.k = np.maximum(self.k, k_new)
         return True
 

@@ -73,5 +73,6 @@ class Schools:
         return funded * self.cost
 
     def record(self, y: int, out: dict) -> None:
-        out["school_broadband_coverage_by_region"][:, y] = 100 * self.share
-        out["school_broadband_coverage"][:, y] = 100 * (self.share * self.total).sum(1) / self.total.sum(1)
+        share = self.share
+        out["school_broadband_coverage_by_region"][:, y] = 100 * share
+        out["school_broadband_coverage"][:, y] = 100 * (share * self.total).sum(1) / self.total.sum(1)
