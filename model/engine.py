@@ -90,6 +90,8 @@ class Province(mesa.Model):
         # 万元 per quarter, shape (years, areas): 亿元 per year x 1e4 / 4
         self.allocated = scenario.spending(self.years, self.areas)
         self.spent = np.zeros((self.runs, len(self.years), len(self.areas)))
+        self._area = {a: i for i, a in enumerate(self.areas)}
+        self._quarterly = (self.allocated * 1e4 / STEPS_PER_YEAR).tolist()     # 万元 per quarter
         self.s = 0
         self._price = np.where(self.years <= 2015, 1.0, parameters.scalar(params, "price_index_2016"))
         for i, (zh, en) in enumerate(prefecture_arrays()["names"]):
@@ -116,11 +118,11 @@ class Province(mesa.Model):
 
     def budget(self, area: str, s: int) -> float:
         """Extra provincial money for an area in step ``s``, 万元."""
-        return self.allocated[1 + s // STEPS_PER_YEAR, self.areas.index(area)] * 1e4 / STEPS_PER_YEAR
+        return self._quarterly[1 + s // STEPS_PER_YEAR][self._area[area]]
 
     def record_spend(self, area: str, amount: np.ndarray) -> None:
         """Money actually paid out this step, 万元 per run."""
-        self.spent[:, 1 + self.s // STEPS_PER_YEAR, self.areas.index(area)] += amount
+        self.spent[:, 1 + self.s // STEPS_PER_YEAR, self._area[area]] += amount
 
     # -- time ------------------------------------------------------------------
     def step(self) -> None:

@@ -51,11 +51,19 @@ def data_vintage() -> str:
     return f"observations to 2017; data sha256 {digest.hexdigest()[:16]}"
 
 
+@lru_cache(maxsize=None)
+def indicator_attrs() -> dict[str, dict]:
+    """Variable attributes of every catalogued indicator, read once (no pandas lookups per run)."""
+    return {i: {"units": r.unit, "long_name_zh": r.name_zh, "long_name_en": r.name_en,
+                "calibration": r.calibration, "target": r.target}
+            for i, r in catalogue.indicators().iterrows()}
+
+
 def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, areas: list[str],
             allocated: np.ndarray, overrides: dict) -> xr.Dataset:
     """Assemble the Dataset of one scenario's ensemble."""
     runs = next(iter(out.values())).shape[0]
-    ind = catalogue.indicators()
+    ind = indicator_attrs()
     region_zh, region_en = map(np.array, zip(*prefecture_arrays()["names"]))
     coords = {"run": np.arange(runs), "year": years, "region": region_zh,
               "area": np.array(areas)}
@@ -64,10 +72,8 @@ def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, area
         base = name.removesuffix("_by_region")
         dims = ("run", "year", "region") if name.endswith("_by_region") else \
             ("run", "year", "area") if name == "spending_used" else ("run", "year")
-        if base in ind.index:
-            row = ind.loc[base]
-            attrs = {"units": row.unit, "long_name_zh": row.name_zh, "long_name_en": row.name_en,
-                     "calibration": row.calibration, "target": row.target}
+        if base in ind:
+            attrs = dict(ind[base])
         else:
             unit, zh, en = diagnostics()[name]
             attrs = {"units": unit, "long_name_zh": zh, "long_name_en": en, "calibration": "diagnostic"}
