@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from model import parameters, reference  # noqa: E402
 from model.connectivity import Connectivity  # noqa: E402
 from model.ecommerce import ECommerce  # noqa: E402
-from model.engine import STEPS_PER_YEAR, resolve, simulate  # noqa: E402
+from model.engine import DEFAULT_BATCH, STEPS_PER_YEAR, resolve, simulate  # noqa: E402
 from model.manufacturing import Manufacturing  # noqa: E402
 from model.population import N_PREF, firm_structure, village_structure  # noqa: E402
 
@@ -89,7 +89,7 @@ def main() -> None:
     print(f"(a) one run {START}-{END}, '{SCENARIO}', full resolution: {one * 1e3:.1f} ms "
           f"(median of 21; budget 20 ms); {by_id * 1e3:.1f} ms when given the preset id")
     hundred = median_time(lambda: simulate(sc, runs=100, seed=0, end_year=END), repeats=5)
-    print(f"(b) 100-run ensemble, batches of 25: {hundred:.3f} s (median of 5; budget 1 s, aim 0.3 s)")
+    print(f"(b) 100-run ensemble, batches of {DEFAULT_BATCH}: {hundred:.3f} s (median of 5; budget 1 s, aim 0.3 s)")
     whole = (VILLAGES + FIRMS + POOLS) * 100 * STEPS / hundred
     print(f"    whole engine: {VILLAGES} villages + {FIRMS} firms + {POOLS} household pools, "
           f"{STEPS} quarterly steps: {whole:,.0f} agent-steps/s")
@@ -98,7 +98,7 @@ def main() -> None:
     t = engine_modules(eng_runs, repeats=3)
     engine_rate = eng_runs * FIRMS * STEPS / t["Manufacturing"]
     print(f"(c) manufacturing rules, '{SCENARIO}' {START}-{END}, manufacturing parameters at central values")
-    print(f"    engine: {eng_runs} runs in batches of 25, {t['simulate']:.3f} s in simulate (median of 3), of which "
+    print(f"    engine: {eng_runs} runs in batches of {DEFAULT_BATCH}, {t['simulate']:.3f} s in simulate (median of 3), of which "
           + ", ".join(f"{cls.__name__}.step {t[cls.__name__]:.3f} s" for cls in MODULES)
           + f", set-up and output {t['simulate'] - sum(t[c.__name__] for c in MODULES):.3f} s")
     ref_time = reference_steps(ref_runs)
