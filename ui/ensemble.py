@@ -79,9 +79,3 @@ def comparison(lever_values: Key, pins: Key, others: tuple[tuple[str, str], ...]
     data = {"current": current(lever_values, pins, runs, seed)}
     data |= {label: named(toml, runs, seed) for label, toml in others}
     return scoreboard.compare_many(baseline(runs, seed), data, reach(runs, seed))
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def board(lever_values: Key, pins: Key, runs: int, seed: int) -> pd.DataFrame:
-    """All 29 targets for the sliders' scenario (the not-yet-modelled ones listed)."""
-    return scoreboard.scoreboard(current(lever_values, pins, runs, seed))
