@@ -69,12 +69,13 @@ def modelled(targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str],
     scenario keys other than ``baseline`` and ``current`` to display names.  Rows are grouped
     by action area (the area named on its group's first row only), so 29 rows stay scannable.
     """
-    ind = catalogue.indicators()
+    decimals = catalogue.indicators().decimals.astype(int).to_dict()
+    cell = values.to_dict("index")               # (target, scenario) -> values: dict look-ups, not .loc
     rows, lights, previous = [], [], None
     for tid, t in by_area(targets).iterrows():
-        var, dec = t.indicator, int(ind.loc[t.indicator, "decimals"])
-        v = values.loc[tid]
-        b, c = v.loc["baseline"], v.loc["current"]
+        var = t.indicator
+        dec = decimals[var]
+        b, c = cell[(tid, "baseline")], cell[(tid, "current")]
         band = f"{text.number(c['lo80'], dec)}–{text.number(c['hi80'], dec)}"
         row = {
             text("col_area"): text.area(t.area) if t.area != previous else "",
@@ -94,7 +95,7 @@ def modelled(targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str],
         previous = t.area
         light = {text("col_base_p"): b["light"], text("col_scen_p"): c["light"], text("col_status"): c["light"]}
         for key, name in names.items():
-            o = v.loc[key]
+            o = cell[(tid, key)]
             row[text("col_other_median", name=name)] = text.quantity(o["median"], t.unit, dec, var)
             row[text("col_other_p", name=name)] = _light_cell(text, o["p_met"])
             row[text("col_other_holds", name=name)] = text.probability(o["p_holds_2020"])
