@@ -51,7 +51,7 @@ def show_scoreboard(targets, values, names: dict[str, str], text: Text) -> None:
     st.subheader(text("scoreboard_header"))
     others = {k: v for k, v in names.items() if k not in ("baseline", "current")}
     table, lights = board.modelled(targets, values, others, text)
-    st.table(board.styled(table, lights), hide_index=True)
+    st.table(board.styled(table, lights, text("col_area")), hide_index=True)
     st.caption(text("scoreboard_caption", likely=text.probability(scoreboard.LIKELY),
                     unlikely=text.probability(scoreboard.UNLIKELY)))
     st.caption(text("flags_caption"))

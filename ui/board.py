@@ -35,13 +35,20 @@ def _signed_points(p: float) -> str:
     return f"{100 * p:+.0f}"
 
 
+def _singular(unit: str) -> str:
+    """'factories' -> 'factory', 'firms' -> 'firm' (English count units after 'per')."""
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    return unit[:-1] if unit.endswith("s") and not unit.endswith("ss") else unit
+
+
 def cost_text(text: Text, cost: float, unit: str, indicator: str) -> str:
     """亿元 per unit gained, e.g. '0.0023亿元/亿元'; '—' when there is no gain or no money."""
     if cost is None or not math.isfinite(cost):
         return text("not_applicable")
     number = f"{cost:.3g}" if text.zh else f"{cost:,.3g}"
     shown = "" if unit == "%" else text.unit(unit, indicator)
-    per = text("per_point") if unit == "%" else shown
+    per = text("per_point") if unit == "%" else shown if text.zh else _singular(shown)
     return text("cost_value", cost=number, per=per)
 
 
@@ -88,7 +95,6 @@ def modelled(targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str],
             text("col_scen_median"): f"{text.quantity(c['median'], t.unit, dec, var)} [{band}]",
             text("col_scen_p"): _light_cell(text, c["p_met"]),
             text("col_status"): text(f"light_{c['light']}"),
-            text("col_gain"): _signed_points(c["p_gain"]),
             text("col_holds_2020"): text.probability(c["p_holds_2020"]),
             text("col_cost"): cost_text(text, c["cost_per_unit"], t.unit, var),
         }
@@ -107,11 +113,25 @@ def modelled(targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str],
     return table, pd.DataFrame(lights, index=table.index).reindex(columns=table.columns)
 
 
-def styled(table: pd.DataFrame, lights: pd.DataFrame) -> Styler:
-    """The table with each probability and light cell coloured by its traffic light."""
+GROUP_RULE = "border-top: 2px solid #6b7280"
+
+
+def styled(table: pd.DataFrame, lights: pd.DataFrame, group_column: str | None = None) -> Styler:
+    """The table with each probability and light cell coloured by its traffic light.
+
+    With ``group_column``, a row where that column is not empty starts a group: a rule above
+    it and the group's name in bold.
+    """
     def colour(frame: pd.DataFrame) -> pd.DataFrame:
         css = lights.reindex(index=frame.index, columns=frame.columns)
-        return css.map(lambda k: f"color: {LIGHT_COLOURS[k]}; font-weight: 600" if k in LIGHT_COLOURS else "")
+        css = css.map(lambda k: f"color: {LIGHT_COLOURS[k]}; font-weight: 600" if k in LIGHT_COLOURS else "")
+        if group_column in frame.columns:
+            starts = frame[group_column].astype(bool).to_numpy().copy()
+            starts[0] = False
+            css.loc[starts] = css.loc[starts].map(lambda c: f"{c}; {GROUP_RULE}" if c else GROUP_RULE)
+            css[group_column] = css[group_column] + frame[group_column].map(
+                lambda v: "; font-weight: 600" if v else "")
+        return css
     return table.style.apply(colour, axis=None)
 
 
