@@ -29,12 +29,6 @@ def _light_cell(text: Text, p: float) -> str:
     return f"{MARKER} {text.probability(p)}"
 
 
-def _signed_points(p: float) -> str:
-    if p is None or not math.isfinite(p):
-        return "—"
-    return f"{100 * p:+.0f}"
-
-
 def _singular(unit: str) -> str:
     """'factories' -> 'factory', 'firms' -> 'firm' (English count units after 'per')."""
     if unit.endswith("ies"):
