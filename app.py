@@ -41,25 +41,25 @@ def simulate(values: dict[str, float], pins: dict[str, float], compared, runs: i
             base, current = ensemble.baseline(runs, seed), ensemble.current(key, pin_key, runs, seed)
             data = {label: ensemble.named(toml, runs, seed) for label, toml in others}
             targets, values_table = ensemble.comparison(key, pin_key, others, runs, seed)
-            full = ensemble.board(key, pin_key, runs, seed)
     except Exception as exc:  # the page must stay up whatever the model raises
         st.error(text("simulation_failed", error=f"{type(exc).__name__}: {exc}"))
         st.stop()
-    return base, current, data, targets, values_table, full
+    return base, current, data, targets, values_table
 
 
-def show_scoreboard(targets, values, full, names: dict[str, str], text: Text) -> None:
+def show_scoreboard(targets, values, names: dict[str, str], text: Text) -> None:
     st.subheader(text("scoreboard_header"))
     others = {k: v for k, v in names.items() if k not in ("baseline", "current")}
     table, lights = board.modelled(targets, values, others, text)
-    st.table(board.styled(table, lights), hide_index=True)
+    st.table(board.styled(table, lights, text("col_area")), hide_index=True)
     st.caption(text("scoreboard_caption", likely=text.probability(scoreboard.LIKELY),
                     unlikely=text.probability(scoreboard.UNLIKELY)))
     st.caption(text("flags_caption"))
-    pending = board.pending(full, text)
-    st.markdown(f"**{text('pending_header', count=len(pending))}**")
-    st.caption(text("pending_caption"))
-    st.table(pending, hide_index=True)
+    unwired = board.lever_only(text)
+    if not unwired.empty:
+        st.markdown(f"**{text('lever_only_header', count=len(unwired))}**")
+        st.caption(text("lever_only_caption"))
+        st.table(unwired, hide_index=True)
 
 
 def indicator_areas() -> dict[str, list[str]]:
@@ -74,15 +74,19 @@ def indicator_areas() -> dict[str, list[str]]:
 
 
 @st.fragment
-def show_charts(base, current, others, names: dict[str, str], text: Text) -> None:
+def show_charts(base, current, others, names: dict[str, str], key_charts: list[str], text: Text) -> None:
+    """Fan charts: the four that change most by default, or one action area's, or all with a target."""
     st.subheader(text("charts_header"))
     groups = indicator_areas()
-    with_target = [i for i, t in catalogue.indicators().target.items() if t]
-    options = ["__targets__"] + [a for a in catalogue.areas().index if a in groups] + (["" ] if "" in groups else [])
-    label = {"__targets__": text("charts_targets"), "": text("charts_other")}
+    groups["__key__"] = key_charts
+    groups["__targets__"] = [i for i, t in catalogue.indicators().target.items() if t]
+    areas = [a for a in catalogue.areas().index if a in groups]
+    options = ["__key__"] + areas + (["" ] if "" in groups else []) + ["__targets__"]
+    label = {"__key__": text("charts_key"), "__targets__": text("charts_all", count=len(groups["__targets__"])),
+             "": text("charts_other")}
     pick = st.selectbox(text("charts_pick"), options, key=f"charts_area_{text.lang}",
                         format_func=lambda a: label.get(a) or text.area(a))
-    shown = [i for i in (with_target if pick == "__targets__" else groups[pick]) if i in current]
+    shown = [i for i in groups[pick] if i in current]
     compared = {names[k]: ds for k, ds in others.items()}
     indicators = catalogue.indicators()
     for start in range(0, len(shown), 2):
@@ -164,17 +168,17 @@ def _workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
     with slot:
         values = controls.funding(text)
         pins = controls.assumptions(text)
-    base, current, data, targets, values_table, full = simulate(values, pins, compared, runs, seed, text)
+    base, current, data, targets, values_table = simulate(values, pins, compared, runs, seed, text)
     names = {"baseline": text("baseline_name"), "current": text("current_name")}
     names |= {label: name for label, name, _ in compared}
-    show_scoreboard(targets, values_table, full, names, text)
+    show_scoreboard(targets, values_table, names, text)
     st.session_state["latency_scoreboard"] = time.perf_counter() - started   # read by benchmarks/app_latency.py
     state = (ensemble.key(values), ensemble.key(pins), tuple(names.items()), runs, seed, text.lang)
     if st.session_state.get("export_state") != state:       # prepared files belong to the old settings
         for name in ("csv", "netcdf", "pdf"):
             st.session_state.pop(name, None)
         st.session_state["export_state"] = state
-    show_charts(base, current, data, names, text)
+    show_charts(base, current, data, names, briefing.key_indicators(targets, values_table), text)
     left, right = st.columns([3, 2])
     with left:
         show_regions(base, current, text)

@@ -98,10 +98,11 @@ def scoreboard(ds: xr.Dataset) -> pd.DataFrame:
             values = np.asarray(ds[var].values)          # (run, year): numpy, not xarray, for speed
             at = values[:, years.index(year)]
             row.update(dict(zip(("lo80", "median", "hi80"), np.quantile(at, [0.1, 0.5, 0.9]).tolist())))
-            row["p_met"] = float(np.mean(catalogue.met(at, tid)))
+            meets = catalogue.COMPARATORS[t["comparator"]]     # as catalogue.met, without a .loc per call
+            row["p_met"] = float(np.mean(meets(at, t["target_value"])))
             row["light"] = light(row["p_met"])
             holds = year < 2020 <= last
-            row["p_holds_2020"] = float(np.mean(catalogue.met(values[:, years.index(2020)], tid))) if holds else np.nan
+            row["p_holds_2020"] = float(np.mean(meets(values[:, years.index(2020)], t["target_value"]))) if holds else np.nan
             row["indicator"] = var
             row["calibration"] = calibration[var]
         rows.append(row)
@@ -141,8 +142,9 @@ def _gain(median: float, base_median: float, comparator: str) -> float:
     return -diff if comparator in ("<=", "<") else diff
 
 
-def compare_many(base: xr.Dataset, others: dict[str, xr.Dataset],
-                 reach: xr.Dataset | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compare_many(base: xr.Dataset, others: dict[str, xr.Dataset], reach: xr.Dataset | None = None, *,
+                 base_board: pd.DataFrame | None = None,
+                 reach_board: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The baseline and up to ``MAX_SCENARIOS`` scenarios side by side, modelled targets only.
 
     Returns ``(targets, values)``: ``targets`` has one row per modelled target
@@ -153,19 +155,21 @@ def compare_many(base: xr.Dataset, others: dict[str, xr.Dataset],
     light, P(holds in 2020), ``p_gain`` and ``median_gain`` over baseline,
     ``money`` (亿元 of the target's area to its year, over baseline) and
     ``cost_per_unit`` (money / median_gain; NaN when either is not positive).
+    ``base_board`` and ``reach_board``, when given, are ``scoreboard(base)`` and
+    ``scoreboard(reach)`` computed once by the caller (the app caches them).
     """
     if len(others) > MAX_SCENARIOS:
         raise ValueError(f"at most {MAX_SCENARIOS} scenarios beside the baseline (got {len(others)})")
     if "baseline" in others:
         raise ValueError("'baseline' is reserved for the base ensemble")
-    boards = {"baseline": scoreboard(base)} | {name: scoreboard(ds) for name, ds in others.items()}
+    first = scoreboard(base) if base_board is None else base_board
+    boards = {"baseline": first} | {name: scoreboard(ds) for name, ds in others.items()}
     data = {"baseline": base} | dict(others)
-    first = boards["baseline"]
     ids = [t for t in first.index[first.modelled] if all(b.loc[t, "modelled"] for b in boards.values())]
     targets = first.loc[ids, INFO + ["indicator", "calibration"]].copy()
     targets["met_without_money"] = first.loc[ids, "p_met"] >= LIKELY
     if reach is not None:
-        rb = scoreboard(reach)
+        rb = scoreboard(reach) if reach_board is None else reach_board
         targets["p_reach"] = rb.loc[ids, "p_met"].astype(float)
         targets["out_of_reach"] = targets.p_reach < UNLIKELY
     else:

@@ -40,7 +40,8 @@ def first_number(text: str) -> float:
 
 
 def board_row(at: AppTest, name: str) -> dict:
-    rows = [r for r in cells(at.table[0]) if r[at.table[0].value.columns[0]] == name]
+    column = Text("zh")("col_target") if "目标" in at.table[0].value.columns else Text("en")("col_target")
+    rows = [r for r in cells(at.table[0]) if r[column] == name]
     assert len(rows) == 1, f"{name!r} not in the scoreboard"
     return rows[0]
 
@@ -67,7 +68,13 @@ def test_app_starts_in_chinese_with_a_slider_per_area_at_plan_values(monkeypatch
         assert ("仅杠杆，无指标" in labels_by_key[lever.key]) == (not lever.wired)
     assert at.sidebar.metric[0].value == Text("zh").number(levers.total(levers.defaults()), 1)
     board = cells(at.table[0])
-    assert [r["目标"] for r in board] == modelled_names()
+    assert sorted(r["目标"] for r in board) == sorted(modelled_names())
+    assert len(board) == len(catalogue.targets())                       # every target is modelled now
+    targets = catalogue.targets().set_index("name_zh")
+    areas = [targets.loc[r["目标"], "area"] for r in board]
+    assert areas == sorted(areas, key=list(catalogue.areas().index).index)   # grouped by action area
+    named = [r["行动领域"] for r in board if r["行动领域"]]
+    assert named == [Text("zh").area(a) for a in dict.fromkeys(areas)]       # each group named once, first row
     for row in board:
         assert re.fullmatch(r"● \d+%", row["当前方案：达成概率"])
         assert row["信号"] in {"很可能达成", "不确定", "不太可能"}
@@ -123,26 +130,30 @@ def test_language_switch_to_english_keeps_the_levers(monkeypatch):
     assert at.slider(key="lever_advanced_manufacturing").value == 20.0
     assert at.slider(key="lever_ecommerce").label == "e-commerce (100 mn yuan/yr)"
     columns = list(at.table[0].value.columns)
-    assert columns[:4] == ["Target", "Year", "Goal", "Calibration"] and "Current: P(met)" in columns
-    assert [r["Target"] for r in cells(at.table[0])] == modelled_names("en")
+    assert columns[:5] == ["Action area", "Target", "Year", "Goal", "Calibration"] and "Current: P(met)" in columns
+    assert sorted(r["Target"] for r in cells(at.table[0])) == sorted(modelled_names("en"))
     row = board_row(at, "e-commerce transaction volume")
     assert row["Goal"] == "≥ 20,000 (100 mn yuan)"
     assert row["Light"] in {"likely", "uncertain", "unlikely"}
     assert row["Calibration"] == "partly informed by data"
-    pending = cells(at.table[1])
-    assert {r["Status"] for r in pending} == {"not modelled yet"}
+    unwired = cells(at.table[1])
+    assert sorted(r["Action area"] for r in unwired) == sorted(Text("en").area(lv.area) for lv in levers.levers()
+                                                              if not lv.wired)
+    assert all(r["Why"] and not re.search(r"[\u4e00-\u9fff]", r["Why"]) for r in unwired)
     assert not any(re.search(r"[\u4e00-\u9fff]", c.value) for c in at.caption if "sha256" not in c.value)
 
 
-def test_unmodelled_targets_are_listed_by_area(monkeypatch):
+def test_lever_only_areas_are_listed_with_the_reason(monkeypatch):
     at = start(monkeypatch)
-    pending = cells(at.table[1])
-    targets = catalogue.targets()
-    rest = targets[~targets.index.isin(catalogue.modelled_targets())]
-    assert len(pending) == len(rest) == len(targets) - len(catalogue.modelled_targets())
-    assert sorted(r["目标"] for r in pending) == sorted(rest.name_zh)
-    named = [r["行动领域"] for r in pending if r["行动领域"]]
-    assert len(named) == len(set(named)) == rest.area.nunique()     # each area heads one group
+    unwired = cells(at.table[1])
+    areas = catalogue.areas()
+    rest = areas[~areas.module.astype(bool)]
+    assert sorted(r["行动领域"] for r in unwired) == sorted(rest.name_zh)
+    for row in unwired:
+        note = rest.set_index("name_zh").loc[row["行动领域"], "note_zh"]
+        assert row["原因"] and row["原因"] in note and "原因" not in row["原因"]
+        assert row["类别"] in {"重点行动", "重点工程"}
+    assert any(m.value.startswith("**仅有资金杠杆") for m in at.markdown)
 
 
 def test_query_parameters_restore_a_shared_scenario(monkeypatch):
@@ -180,12 +191,12 @@ def test_bad_run_setting_falls_back_to_50(monkeypatch):
 
 def test_preset_loads_into_the_sliders_and_compares(monkeypatch):
     at = start(monkeypatch)
-    at.selectbox(key="load_pick").set_value("preset:austerity").run()
+    at.selectbox(key="load_pick_zh").set_value("preset:austerity").run()
     at.button(key="load_button").click().run()
     no_errors(at)
     expected = levers.from_scenario(presets()["austerity"])
     assert {lv.area: at.slider(key=lv.key).value for lv in levers.levers()} == expected
-    at.multiselect(key="compare").set_value(["preset:plan", "preset:accelerated"]).run()
+    at.multiselect(key="compare_zh").set_value(["preset:plan", "preset:accelerated"]).run()
     no_errors(at)
     columns = list(at.table[0].value.columns)
     for sid in ("plan", "accelerated"):
@@ -199,7 +210,7 @@ def test_save_current_settings_as_a_named_scenario(monkeypatch):
     at.button(key="save_button").click().run()
     no_errors(at)
     assert any("已保存" in s.value for s in at.success)
-    at.multiselect(key="compare").set_value(["saved:1"]).run()
+    at.multiselect(key="compare_zh").set_value(["saved:1"]).run()
     no_errors(at)
     row = board_row(at, catalogue.targets().loc["ecommerce_volume", "name_zh"])
     assert row["我的方案：中位数"] == row["当前方案：中位数 [80%区间]"].split(" [")[0]   # same levers, same seed
@@ -218,8 +229,45 @@ def test_invalid_upload_gives_a_message_and_a_valid_one_can_be_compared(monkeypa
     good = presets()["accelerated"].to_toml().encode()
     at.file_uploader(key="upload").set_value(("fast.toml", good, "application/toml")).run()
     no_errors(at)
-    label = next(o for o in at.multiselect(key="compare").options if presets()["accelerated"].name_zh in o)
+    label = next(o for o in at.multiselect(key="compare_zh").options if presets()["accelerated"].name_zh in o)
     assert label
+
+
+def test_compared_names_follow_a_language_switch(monkeypatch):
+    at = start(monkeypatch)
+    at.multiselect(key="compare_zh").set_value(["preset:accelerated"]).run()
+    at.radio(key="lang").set_value("en").run()
+    no_errors(at)
+    box = at.multiselect(key="compare_en")
+    assert box.value == ["preset:accelerated"]
+    name = presets()["accelerated"].name_en
+    assert f"{name}: P(met)" in at.table[0].value.columns
+    assert f"{name}: still met in 2020" in at.table[0].value.columns
+    row = board_row(at, catalogue.targets().loc["smart_factories", "name_en"])
+    assert re.fullmatch(r"\d+%", row[f"{name}: still met in 2020"])            # a 2018 target, per scenario
+    at.multiselect(key="compare_en").set_value([]).run()
+    at.radio(key="lang").set_value("zh").run()
+    assert at.multiselect(key="compare_zh").value == []
+
+
+def test_pinned_assumptions_travel_in_the_link(monkeypatch):
+    at = start(monkeypatch)
+    at.multiselect(key="pins").set_value(["online_spending_growth"]).run()
+    at.slider(key="pin_online_spending_growth").set_value(0.05).run()
+    no_errors(at)
+    assert at.query_params["pin_online_spending_growth"] in ("0.05", ["0.05"])
+    shared = start(monkeypatch, pin_online_spending_growth="0.05", v=MODEL_VERSION)
+    no_errors(shared)
+    assert shared.multiselect(key="pins").value == ["online_spending_growth"]
+    assert shared.slider(key="pin_online_spending_growth").value == 0.05
+    name = catalogue.targets().loc["ecommerce_volume", "name_zh"]
+    assert board_row(shared, name)["当前方案：中位数 [80%区间]"] == board_row(at, name)["当前方案：中位数 [80%区间]"]
+    assert not shared.warning or all("链接" not in w.value for w in shared.warning)
+    bad = start(monkeypatch, pin_online_spending_growth="9", pin_no_such_thing="1")
+    no_errors(bad)
+    warnings = " ".join(w.value for w in bad.warning)
+    assert "pin_online_spending_growth='9'" in warnings and "pin_no_such_thing" in warnings
+    assert bad.multiselect(key="pins").value == []
 
 
 def test_assumption_pin_changes_the_current_scenario_only(monkeypatch):
@@ -278,3 +326,43 @@ def test_labels_cover_both_languages_and_format_numbers():
     assert zh.goal("<=", 10, "rank") == "≤ 第10名" and en.goal("<=", 10, "rank") == "≤ rank 10"
     assert zh.probability(float("nan")) == "—" and Text("xx").lang == "zh"
     assert scoreboard.LIKELY == 0.8 and scoreboard.UNLIKELY == 0.2
+
+
+@pytest.fixture(scope="module")
+def ensembles():
+    import model
+    return model.simulate(presets()["baseline"], runs=10, seed=3), model.simulate(presets()["plan"], runs=10, seed=3)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_indicator_has_a_chart_with_its_calibration_and_every_regional_one_a_map(ensembles, lang):
+    from ui import charts
+    base, plan = ensembles
+    text, ind = Text(lang), catalogue.indicators()
+    for indicator, row in ind.iterrows():
+        fig = charts.indicator_chart(indicator, base, plan, text)
+        assert text.calibration(row.calibration) in fig.layout.title.text, indicator
+        if row.target:
+            assert any(str(t.name).startswith(text("target")) for t in fig.data), indicator
+    regional = ind.index[ind.regional]
+    assert len(regional) >= 10
+    for indicator in regional:
+        assert f"{indicator}_by_region" in plan, indicator
+        tiles = charts.tile_chart(indicator, base, plan, 2018, text)
+        assert len(tiles.data[0].x) == 17, indicator
+        labels = list(charts.regional_chart(indicator, base, plan, 2020, text).data[1].y)
+        assert len(labels) == 17 and all(bool(re.search(r"[\u4e00-\u9fff]", s)) == text.zh for s in labels)
+
+
+def test_briefing_with_every_target_fits_one_page(ensembles):
+    from ui import briefing
+    base, plan = ensembles
+    targets, values = scoreboard.compare_many(base, {"current": plan}, plan)
+    assert len(targets) == len(catalogue.targets())
+    assert targets.met_without_money.any() or targets.out_of_reach.any()  # the flags are computed on the real model
+    for lang in ("zh", "en"):
+        text = Text(lang)
+        names = {"baseline": text("baseline_name"), "current": text("current_name")}
+        page = briefing.pdf(targets, values, {"baseline": base, "current": plan}, names, text, "footer")
+        assert page.startswith(b"%PDF") and page.count(b"/Type /Page\n") + page.count(b"/Type /Page ") <= 2
+    assert len(briefing.key_indicators(targets, values)) == 4

@@ -20,6 +20,7 @@ import xarray as xr  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 from model import catalogue, scoreboard  # noqa: E402
+from ui import board  # noqa: E402
 from ui.board import LIGHT_COLOURS  # noqa: E402
 from ui.text import Text  # noqa: E402
 
@@ -51,11 +52,14 @@ def key_indicators(targets: pd.DataFrame, values: pd.DataFrame, n: int = 4) -> l
 def _table(ax, targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str], text: Text) -> None:
     ax.axis("off")
     keys = list(names)
-    header = [text("col_target"), text("col_year"), text("col_goal")] + [names[k] for k in keys] + [text("col_flags")]
+    header = ([text("col_target"), text("col_year"), text("col_goal"), text("col_calibration")]
+              + [names[k] for k in keys] + [text("col_flags")])
     cells, colours = [], []
-    for tid, t in targets.iterrows():
-        row = [_short(text.name(t), 24 if text.zh else 46), str(int(t.year)), text.goal(t.comparator, t.value, t.unit, t.indicator)]
-        cols = ["white"] * 3
+    for tid, t in board.by_area(targets).iterrows():      # grouped by action area, as in the app
+        calibration = text.calibration(t.calibration) if text.zh else t.calibration   # short ids fit the cell
+        row = [_short(text.name(t), 22 if text.zh else 36), str(int(t.year)),
+               text.goal(t.comparator, t.value, t.unit, t.indicator), calibration]
+        cols = ["white"] * 4
         for k in keys:
             v = values.loc[(tid, k)]
             row.append(text.probability(v.p_met))
@@ -69,8 +73,9 @@ def _table(ax, targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str
     if not cells:
         ax.text(0, 0.5, text("not_modelled"), fontsize=9)
         return
-    rest = 1 - 0.30 - 0.05 - 0.13 - 0.08 * len(keys)
-    widths = [0.30, 0.05, 0.13] + [0.08] * len(keys) + [rest]
+    first = [0.26, 0.05, 0.12, 0.11] if text.zh else [0.24, 0.05, 0.17, 0.09]
+    rest = 1 - sum(first) - 0.08 * len(keys)
+    widths = first + [0.08] * len(keys) + [rest]
     tab = ax.table(cellText=cells, colLabels=header, cellColours=colours, colWidths=widths,
                    cellLoc="center", bbox=[0, 0, 1, 1])
     tab.auto_set_font_size(False)
@@ -129,7 +134,7 @@ def pdf(targets: pd.DataFrame, values: pd.DataFrame, data: dict[str, xr.Dataset]
         charts = key_indicators(targets, values)
         fig.text(0.05, 0.92 - table_h, textwrap.fill(text("flags_caption"), 95 if text.zh else 190), fontsize=6,
                  color="#4b5563", va="top")
-        top = 0.87 - table_h
+        top = 0.895 - table_h
         for i, indicator in enumerate(charts):
             r, c = divmod(i, 2)
             h = (top - 0.08) / 2 - 0.05

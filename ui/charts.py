@@ -178,9 +178,13 @@ def tile_chart(indicator: str, base: xr.Dataset, current: xr.Dataset, year: int,
         hover.append(f"{region if text.zh else en}<br>{text('scenario')}: {text.quantity(value, row.unit, dec, indicator)}"
                      f"<br>{text('baseline')}: {text.quantity(bas[region], row.unit, dec, indicator)}")
         colour.append(value)
+    both = np.concatenate([cur.to_numpy(), bas.to_numpy()])     # one colour scale for both scenarios
+    low, high = float(np.nanmin(both)), float(np.nanmax(both))
+    if high - low < 1e-9:                                          # all equal: a flat, readable scale
+        low, high = low - 1, high + 1
     fig = go.Figure(go.Scatter(
         x=x, y=y, mode="markers+text", text=labels, textfont={"size": 11, "family": FONT, "color": "#111827"},
-        marker={"symbol": "square", "size": 62, "color": colour, "colorscale": "YlOrBr",
+        marker={"symbol": "square", "size": 62, "color": colour, "colorscale": "YlOrBr", "cmin": low, "cmax": high,
                 "colorbar": {"title": text.unit(row.unit, indicator), "thickness": 12},
                 "line": {"width": 1, "color": "white"}},
         hovertext=hover, hoverinfo="text", showlegend=False))

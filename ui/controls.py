@@ -12,6 +12,7 @@ from ui.text import LANGUAGES, Text
 
 VERSION_PARAM = "v"
 KNOWN = {"lang", VERSION_PARAM}
+PIN_PREFIX = "pin_"          # a pinned assumption in a shared link: pin_<parameter>=value
 
 
 def url_language() -> str:
@@ -61,10 +62,43 @@ def _check(text: Text) -> list[str]:
             if not math.isfinite(value) or not lever.low <= value <= lever.high:
                 problems.append(text("url_bad_lever", name=name, value=raw, low=lever.low, high=lever.high))
                 del params[name]
+        elif name.startswith(PIN_PREFIX):
+            problem = _restore_pin(name, raw, text)
+            if problem:
+                problems.append(problem)
+                del params[name]
         elif not name.startswith("embed"):
             problems.append(text("url_unknown", name=name))
             del params[name]
     return problems
+
+
+def _restore_pin(name: str, raw, text: Text) -> str | None:
+    """Pin an assumption from a link (``pin_<parameter>=value``); the problem, if the value is not valid."""
+    items = {a.key: a for a in levers.assumptions()}
+    if name not in items:
+        return text("url_unknown", name=name)
+    a = items[name]
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not float(a.low) <= value <= float(a.high):
+        return text("url_bad_pin", name=name, value=raw, low=a.low, high=a.high)
+    st.session_state["pins"] = [*st.session_state.get("pins", []), a.name]
+    st.session_state[a.key] = value
+    return None
+
+
+def _share_pins(pins: dict[str, float]) -> None:
+    """Write the pinned assumptions into the link (``pin_<name>=value``), dropping unpinned ones."""
+    params = st.query_params
+    wanted = {f"{PIN_PREFIX}{name}": f"{value:.6g}" for name, value in pins.items()}
+    for name in [n for n in params.keys() if n.startswith(PIN_PREFIX) and n not in wanted]:
+        del params[name]
+    for name, value in wanted.items():
+        if params.get(name) != value:
+            params[name] = value
 
 
 def funding(text: Text) -> dict[str, float]:
@@ -107,9 +141,10 @@ def assumptions(text: Text) -> dict[str, float]:
         for name in chosen:
             a = items[name]
             pins[name] = st.slider(f"{name} ({a.unit})", min_value=float(a.low), max_value=float(a.high),
-                                   value=float(a.value), step=a.step, key=a.key,
+                                   value=None if a.key in st.session_state else float(a.value), step=a.step, key=a.key,
                                    help=text("assumption_source", status=a.status, source=a.source or "—",
                                              low=a.low, high=a.high))
+    _share_pins(pins)
     return pins
 
 

@@ -78,10 +78,17 @@ def comparison(lever_values: Key, pins: Key, others: tuple[tuple[str, str], ...]
     """``scoreboard.compare_many`` of baseline, the sliders and the chosen scenarios (label, TOML)."""
     data = {"current": current(lever_values, pins, runs, seed)}
     data |= {label: named(toml, runs, seed) for label, toml in others}
-    return scoreboard.compare_many(baseline(runs, seed), data, reach(runs, seed))
+    return scoreboard.compare_many(baseline(runs, seed), data, reach(runs, seed),
+                                   base_board=baseline_board(runs, seed), reach_board=reach_board(runs, seed))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def board(lever_values: Key, pins: Key, runs: int, seed: int) -> pd.DataFrame:
-    """All 29 targets for the sliders' scenario (the not-yet-modelled ones listed)."""
-    return scoreboard.scoreboard(current(lever_values, pins, runs, seed))
+def baseline_board(runs: int, seed: int) -> pd.DataFrame:
+    """``scoreboard.scoreboard`` of the baseline ensemble, once per run count and seed."""
+    return scoreboard.scoreboard(baseline(runs, seed))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def reach_board(runs: int, seed: int) -> pd.DataFrame:
+    """``scoreboard.scoreboard`` of the max-lever ensemble, once per run count and seed."""
+    return scoreboard.scoreboard(reach(runs, seed))

@@ -76,7 +76,8 @@ def manager(text: Text) -> list[tuple[str, str, str]]:
         left, middle, right = st.columns(3)
         with left:
             st.markdown(f"**{text('load_header')}**")
-            choice = st.selectbox(text("load_pick"), list(known), format_func=lambda k: known[k][0], key="load_pick")
+            choice = st.selectbox(text("load_pick"), list(known), format_func=lambda k: known[k][0],
+                                  key=f"load_pick_{text.lang}")
             st.button(text("load_button"), on_click=_apply, args=(known[choice][1],), key="load_button")
             st.caption(text("load_caption"))
         with middle:
@@ -93,7 +94,25 @@ def manager(text: Text) -> list[tuple[str, str, str]]:
             if message:
                 getattr(st, message[0])(message[1])
         options = [k for k in known if k != "preset:baseline"]
-        st.session_state["compare"] = [k for k in st.session_state.get("compare", []) if k in options]
-        chosen = st.multiselect(text("compare_pick", n=MAX_COMPARED), options, key="compare",
-                                format_func=lambda k: known[k][0], max_selections=MAX_COMPARED)
+        chosen = [k for k in st.session_state.get(COMPARED, []) if k in options]
+        st.session_state[COMPARED] = chosen
+        # One widget per language: the browser keeps a widget's option labels, so after a language
+        # switch the names would stay in the old language; the choice itself lives in COMPARED.
+        widget = compare_key(text.lang)
+        if st.session_state.get(widget) != chosen:
+            st.session_state[widget] = chosen
+        st.multiselect(text("compare_pick", n=MAX_COMPARED), options, key=widget, on_change=_compared,
+                       args=(widget,), format_func=lambda k: known[k][0], max_selections=MAX_COMPARED)
     return [(label, known[label][0], known[label][1]) for label in chosen]
+
+
+COMPARED = "compared"
+
+
+def compare_key(lang: str) -> str:
+    """The compare box's widget key in one language."""
+    return f"compare_{lang}"
+
+
+def _compared(widget: str) -> None:
+    st.session_state[COMPARED] = list(st.session_state.get(widget, []))
