@@ -179,8 +179,9 @@ class Logistics:
         before_f, before_p = self.firm_adopted, self.park_adopted
         self._adopt()
         if support > 0:            # subsidy on the investment of this quarter's adopters (size-weighted)
-            cost = sub * (c["smart_firm_cost"] * ((self.firm_adopted & ~before_f) @ self.firm_w)
-                          + c["smart_park_cost"] * ((self.park_adopted & ~before_p) @ self.park_w))
+            # row sums, not a matrix product: BLAS blocking would make a run depend on its batch
+            cost = sub * (c["smart_firm_cost"] * ((self.firm_adopted & ~before_f) * self.firm_w).sum(1)
+                          + c["smart_park_cost"] * ((self.park_adopted & ~before_p) * self.park_w).sum(1))
             spent += np.minimum(cost, support)
 
         # rural delivery: market-led spread, then provincial purchases
