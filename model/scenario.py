@@ -156,6 +156,15 @@ def parse(data: dict, where: str = "<scenario>") -> Scenario:
         raise ScenarioError("\n".join(f"{where}: {m}" for m in _messages(exc))) from None
 
 
+def spending(levers: dict, *, sid: str = "custom", name_zh: str = "自定义方案", name_en: str = "Custom",
+             pins: dict[str, float] | None = None, where: str = "<scenario>", **text) -> Scenario:
+    """A scenario spending, per area, one 亿元 value every year 2016-2020 or one value per year."""
+    table = {area: {str(y): float(v[i] if isinstance(v, (list, tuple)) else v) for i, y in enumerate(LEVER_YEARS)}
+             for area, v in levers.items()}
+    return parse({"id": sid, "name_zh": name_zh, "name_en": name_en, "levers": table,
+                  "uncertainties": dict(pins or {}), **text}, where=where)
+
+
 def loads(text: str, where: str = "<scenario>") -> Scenario:
     """Parse and validate scenario TOML text."""
     try:

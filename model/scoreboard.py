@@ -16,7 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from . import catalogue
-from .scenario import LEVER_YEARS, Scenario, parse
+from .scenario import LEVER_YEARS, Scenario, spending
 
 QUANTILES = {"lo95": 0.025, "lo80": 0.1, "median": 0.5, "hi80": 0.9, "hi95": 0.975}
 LIKELY, UNLIKELY = 0.8, 0.2          # traffic-light thresholds on P(target met)
@@ -115,10 +115,8 @@ def max_scenario() -> Scenario:
     One scenario for all targets (not one per area): it includes what other
     areas add through the couplings, so "out of reach" is the stricter claim.
     """
-    areas = catalogue.areas()
-    levers = {a: {str(y): float(areas.loc[a, "max"]) for y in LEVER_YEARS} for a in areas.index}
-    return parse({"id": "max-levers", "name_zh": "全部杠杆取上限", "name_en": "Every lever at its maximum",
-                  "levers": levers}, where="max_scenario")
+    return spending(catalogue.areas()["max"].astype(float).to_dict(), sid="max-levers",
+                    name_zh="全部杠杆取上限", name_en="Every lever at its maximum", where="max_scenario")
 
 
 def area_money(ds: xr.Dataset, area: str, year: int) -> float:

@@ -7,17 +7,11 @@ from hypothesis import strategies as st
 
 from model import catalogue, simulate
 from model.agriculture import county_prefecture
-from model.scenario import LEVER_YEARS, parse
+from model.scenario import spending
 
 RUNS = 4
 OUT = ["agri_12316_county_coverage", "agri_12316_county_coverage_by_region",
        "facility_ag_iot_share", "facility_ag_iot_share_by_region"]
-
-
-def scenario(**levers):
-    table = {a: {str(y): float(v[i] if isinstance(v, (list, tuple)) else v) for i, y in enumerate(LEVER_YEARS)}
-             for a, v in levers.items()}
-    return parse({"id": "test", "name_zh": "测试", "name_en": "test", "levers": table})
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +28,7 @@ def test_103_county_units_in_17_prefectures():
 @given(money=st.lists(st.floats(0, 1), min_size=5, max_size=5), seed=st.integers(0, 10_000))
 def test_invariants_hold_for_any_funding(money, seed):
     top = float(catalogue.areas().loc["modern_agriculture", "max"])
-    ds = simulate(scenario(modern_agriculture=[v * top for v in money]), runs=3, seed=seed)
+    ds = simulate(spending(dict(modern_agriculture=[v * top for v in money])), runs=3, seed=seed)
     for var in OUT:
         assert float(ds[var].min()) >= 0 and float(ds[var].max()) <= 100 + 1e-9, var
         assert (ds[var].diff("year") >= -1e-9).all(), f"{var} fell"
@@ -55,7 +49,7 @@ def test_regions_add_up_to_the_province(baseline):
 
 
 def test_zero_money_reproduces_the_baseline_and_same_seed_is_identical(baseline):
-    zero = simulate(scenario(modern_agriculture=0.0), runs=RUNS, seed=5)
+    zero = simulate(spending(dict(modern_agriculture=0.0)), runs=RUNS, seed=5)
     again = simulate("baseline", runs=RUNS, seed=5)
     for var in OUT:
         xr.testing.assert_identical(zero[var], baseline[var])
@@ -63,8 +57,8 @@ def test_zero_money_reproduces_the_baseline_and_same_seed_is_identical(baseline)
 
 
 def test_more_money_raises_coverage_and_iot_in_expectation(baseline):
-    low = simulate(scenario(modern_agriculture=0.3), runs=RUNS, seed=5)
-    high = simulate(scenario(modern_agriculture=1.5), runs=RUNS, seed=5)
+    low = simulate(spending(dict(modern_agriculture=0.3)), runs=RUNS, seed=5)
+    high = simulate(spending(dict(modern_agriculture=1.5)), runs=RUNS, seed=5)
     for var in ("agri_12316_county_coverage", "facility_ag_iot_share"):
         b, lo, hi = (d[var].mean("run").sel(year=slice(2016, 2020)) for d in (baseline, low, high))
         assert (lo >= b - 1e-9).all() and (hi >= lo - 1e-9).all(), var
@@ -78,11 +72,11 @@ def test_more_money_raises_coverage_and_iot_in_expectation(baseline):
 
 def test_coupling_off_isolates_agriculture_from_broadband():
     off = {"coupling_connectivity_agriculture": 0}
-    a = simulate(scenario(infrastructure=0.0), runs=RUNS, seed=2, params=off)
-    b = simulate(scenario(infrastructure=10.0), runs=RUNS, seed=2, params=off)
+    a = simulate(spending(dict(infrastructure=0.0)), runs=RUNS, seed=2, params=off)
+    b = simulate(spending(dict(infrastructure=10.0)), runs=RUNS, seed=2, params=off)
     assert float(abs(a.villages_broadband_share - b.villages_broadband_share).max()) > 0
     for var in OUT:
         xr.testing.assert_identical(a[var], b[var])
-    on_a = simulate(scenario(infrastructure=0.0), runs=RUNS, seed=2)
-    on_b = simulate(scenario(infrastructure=10.0), runs=RUNS, seed=2)
+    on_a = simulate(spending(dict(infrastructure=0.0)), runs=RUNS, seed=2)
+    on_b = simulate(spending(dict(infrastructure=10.0)), runs=RUNS, seed=2)
     assert float((on_b.facility_ag_iot_share - on_a.facility_ag_iot_share).sel(year=2020).mean()) > 0

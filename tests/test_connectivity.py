@@ -8,7 +8,7 @@ from model import simulate
 from model.connectivity import Connectivity
 from model.engine import Province, resolve
 from model import parameters
-from model.scenario import LEVER_YEARS, parse
+from model.scenario import LEVER_YEARS, spending
 from model.streams import streams
 
 RUNS = 4
@@ -20,13 +20,6 @@ CUMULATIVE = ["villages_broadband_share", "village_4g_coverage", "allfibre_citie
 TARGETS = ["villages_broadband_share", "village_4g_coverage", "allfibre_cities", "school_broadband_coverage",
            "poor_village_broadband_share", "rural_household_broadband_penetration",
            "fixed_broadband_household_penetration", "mobile_broadband_penetration"]
-
-
-def scenario(**levers):
-    """A scenario spending the given 亿元 per year (a number or one per year)."""
-    table = {a: {str(y): float(v[i] if isinstance(v, (list, tuple)) else v) for i, y in enumerate(LEVER_YEARS)}
-             for a, v in levers.items()}
-    return parse({"id": "test", "name_zh": "测试", "name_en": "test", "levers": table})
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +59,7 @@ def test_invariants_of_the_plan(plan):
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.floats(0, 10), min_size=len(LEVER_YEARS), max_size=len(LEVER_YEARS)))
 def test_invariants_under_any_funding(money):
-    check_invariants(simulate(scenario(infrastructure=[round(x, 1) for x in money]), runs=2, seed=1))
+    check_invariants(simulate(spending(dict(infrastructure=[round(x, 1) for x in money])), runs=2, seed=1))
 
 
 def test_regional_values_add_up_to_the_province(plan):
@@ -90,7 +83,7 @@ def test_mobile_users_pass_the_2015_anchor_and_the_checks(baseline):
 
 
 def test_zero_infrastructure_money_reproduces_the_baseline(baseline):
-    other = simulate(scenario(infrastructure=0, advanced_manufacturing=5, ecommerce=2), runs=RUNS, seed=SEED)
+    other = simulate(spending(dict(infrastructure=0, advanced_manufacturing=5, ecommerce=2)), runs=RUNS, seed=SEED)
     for var in OUTPUTS:
         np.testing.assert_array_equal(other[var].values, baseline[var].values, err_msg=var)
     assert float(other.spending_used.sel(area="infrastructure").sum()) == 0
@@ -105,7 +98,7 @@ def test_levers_act_only_from_2016(plan, baseline):
 def test_more_money_never_lowers_the_targets_in_expectation():
     means = []
     for money in (0.0, 1.0, 3.0, 8.0):
-        ds = simulate(scenario(infrastructure=money), runs=RUNS, seed=SEED)
+        ds = simulate(spending(dict(infrastructure=money)), runs=RUNS, seed=SEED)
         means.append({v: ds[v].sel(year=slice(2016, 2020)).mean().item() for v in TARGETS})
     for var in TARGETS:
         series = [m[var] for m in means]
@@ -115,7 +108,7 @@ def test_more_money_never_lowers_the_targets_in_expectation():
 
 
 def test_the_lever_buys_the_4g_tail_and_schools(baseline):
-    rich = simulate(scenario(infrastructure=10), runs=RUNS, seed=SEED)
+    rich = simulate(spending(dict(infrastructure=10)), runs=RUNS, seed=SEED)
     assert np.all(rich.school_broadband_coverage.sel(year=2017).values == 100)
     assert np.all(rich.village_4g_coverage.sel(year=2020).values == 100)
     assert np.all(rich.poor_village_broadband_share.sel(year=2017).values == 100)

@@ -8,18 +8,13 @@ from hypothesis import strategies as st
 from model import catalogue, parameters, simulate
 from model.ecommerce import ECommerce
 from model.prefectures import prefectures
-from model.scenario import LEVER_YEARS, parse
+from model.scenario import spending
 
 RUNS = 8
 COUNTS = ["ecommerce_demo_bases", "ecommerce_demo_firms", "crossborder_clusters", "rural_ecommerce_demo_counties"]
 POOLS = {"ecommerce_demo_bases": "demo_bases_pool", "ecommerce_demo_firms": "demo_firms_pool",
          "crossborder_clusters": "crossborder_pool"}
 RURAL_POOL = int(prefectures().counties.sum() - prefectures().counties.iloc[0])      # Wuhan's districts excluded
-
-
-def scenario(**levers):
-    table = {a: {str(y): float(v) for y in LEVER_YEARS} for a, v in levers.items()}
-    return parse({"id": "test", "name_zh": "测试", "name_en": "test", "levers": table})
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +33,7 @@ def test_outputs_answer_the_targets():
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(money=st.floats(0, 10), seed=st.integers(0, 10_000))
 def test_invariants_for_any_funding(money, seed):
-    ds = simulate(scenario(ecommerce=money), runs=3, seed=seed)
+    ds = simulate(spending(dict(ecommerce=money)), runs=3, seed=seed)
     table = parameters.table()
     for var in COUNTS:
         x = ds[var]
@@ -76,14 +71,14 @@ def test_poverty_counties_are_chosen_first(baseline):
 
 
 def test_zero_funding_reproduces_the_baseline(baseline):
-    zero = simulate(scenario(ecommerce=0), runs=RUNS, seed=7)
+    zero = simulate(spending(dict(ecommerce=0)), runs=RUNS, seed=7)
     for var in COUNTS + ["rural_ecommerce_demo_counties_by_region", "ecommerce_volume"]:
         np.testing.assert_array_equal(zero[var].values, baseline[var].values, err_msg=var)
 
 
 def test_more_money_more_designations_in_expectation(baseline):
-    low = simulate(scenario(ecommerce=2), runs=RUNS, seed=7)
-    high = simulate(scenario(ecommerce=10), runs=RUNS, seed=7)
+    low = simulate(spending(dict(ecommerce=2)), runs=RUNS, seed=7)
+    high = simulate(spending(dict(ecommerce=10)), runs=RUNS, seed=7)
     for var in COUNTS:
         b, lo, hi = (d[var].mean("run") for d in (baseline, low, high))
         assert (lo >= b).all() and (hi >= lo).all(), var
@@ -99,7 +94,7 @@ def test_more_money_more_designations_in_expectation(baseline):
 def test_connectivity_feeds_county_readiness():
     """More village broadband before the 2016 batch raises Hubei's expected places (coupling on)."""
     a = simulate("baseline", runs=RUNS, seed=3, params={"rural_demo_connectivity_weight": 1.0})
-    b = simulate(scenario(infrastructure=10), runs=RUNS, seed=3, params={"rural_demo_connectivity_weight": 1.0})
+    b = simulate(spending(dict(infrastructure=10)), runs=RUNS, seed=3, params={"rural_demo_connectivity_weight": 1.0})
     assert float(b.rural_ecommerce_demo_counties.sel(year=2020).mean()) >= \
         float(a.rural_ecommerce_demo_counties.sel(year=2020).mean())
 
@@ -107,7 +102,7 @@ def test_connectivity_feeds_county_readiness():
 def test_coupling_off_isolates_from_logistics_money():
     off = {"coupling_logistics_ecommerce": 0.0}
     a = simulate("baseline", runs=4, seed=2, params=off)
-    b = simulate(scenario(efficient_logistics=10), runs=4, seed=2, params=off)
+    b = simulate(spending(dict(efficient_logistics=10)), runs=4, seed=2, params=off)
     for var in COUNTS + ["ecommerce_volume"]:
         np.testing.assert_array_equal(a[var].values, b[var].values, err_msg=var)
 

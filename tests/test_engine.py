@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model import catalogue, simulate
-from model.scenario import LEVER_YEARS, parse, presets
+from model.scenario import parse, presets, spending
 
 RUNS = 6
 SHARES = ["villages_broadband_share", "villages_broadband_share_by_region", "ecommerce_firm_share",
@@ -16,13 +16,6 @@ CUMULATIVE = ["smart_factories", "villages_broadband_share", "villages_broadband
 INDICATOR_OF = {"infrastructure": ["villages_broadband_share", "broadband_subscribers"],
                 "advanced_manufacturing": ["smart_level_firms", "digital_workshop_firm_share", "smart_factories"],
                 "ecommerce": ["ecommerce_volume", "ecommerce_firm_share", "ecommerce_service_points"]}
-
-
-def scenario(**levers):
-    """A scenario spending the given 亿元 per year (a number or one per year)."""
-    table = {a: {str(y): float(v[i] if isinstance(v, (list, tuple)) else v) for i, y in enumerate(LEVER_YEARS)}
-             for a, v in levers.items()}
-    return parse({"id": "test", "name_zh": "测试", "name_en": "test", "levers": table})
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +52,7 @@ def test_common_random_numbers_until_levers_act(plan, baseline):
 
 
 def test_zero_extra_funding_equals_baseline(baseline):
-    zero = simulate(scenario(infrastructure=0, advanced_manufacturing=0, ecommerce=0, education=0),
+    zero = simulate(spending(dict(infrastructure=0, advanced_manufacturing=0, ecommerce=0, education=0)),
                     runs=RUNS, seed=3)
     for var in baseline.data_vars:
         np.testing.assert_array_equal(zero[var].values, baseline[var].values, err_msg=var)
@@ -119,9 +112,9 @@ money = st.floats(min_value=0, max_value=1, allow_nan=False)
        ecom=st.lists(money, min_size=5, max_size=5), seed=st.integers(0, 10_000))
 def test_invariants_hold_for_any_funding(infra, mfg, ecom, seed):
     bounds = catalogue.areas()["max"].astype(float)
-    sc = scenario(infrastructure=[v * bounds["infrastructure"] for v in infra],
+    sc = spending(dict(infrastructure=[v * bounds["infrastructure"] for v in infra],
                   advanced_manufacturing=[v * bounds["advanced_manufacturing"] for v in mfg],
-                  ecommerce=[v * bounds["ecommerce"] for v in ecom])
+                  ecommerce=[v * bounds["ecommerce"] for v in ecom]))
     ds = simulate(sc, runs=3, seed=seed)
     for var in SHARES:
         assert float(ds[var].min()) >= 0 and float(ds[var].max()) <= 100 + 1e-9, var
@@ -137,8 +130,8 @@ def test_invariants_hold_for_any_funding(infra, mfg, ecom, seed):
        seed=st.integers(0, 10_000))
 def test_more_money_for_an_area_never_lowers_its_indicators(area, low, extra, seed):
     top = float(catalogue.areas().loc[area, "max"])
-    a = simulate(scenario(**{area: low * top}), runs=8, seed=seed)
-    b = simulate(scenario(**{area: (low + extra) * top}), runs=8, seed=seed)
+    a = simulate(spending({area: low * top}), runs=8, seed=seed)
+    b = simulate(spending({area: (low + extra) * top}), runs=8, seed=seed)
     for var in INDICATOR_OF[area]:
         mean_a, mean_b = a[var].mean("run"), b[var].mean("run")
         noise = 2 * float(a[var].std("run").max()) / np.sqrt(8) + 1e-9
@@ -148,7 +141,7 @@ def test_more_money_for_an_area_never_lowers_its_indicators(area, low, extra, se
 def test_each_lever_moves_its_own_indicator(baseline):
     for area, variables in INDICATOR_OF.items():
         top = float(catalogue.areas().loc[area, "max"])
-        ds = simulate(scenario(**{area: top}), runs=RUNS, seed=3)
+        ds = simulate(spending({area: top}), runs=RUNS, seed=3)
         moved = [v for v in variables if float((ds[v] - baseline[v]).sel(year=2020).mean()) > 0]
         assert moved, f"{area} at its bound moved none of {variables}"
 

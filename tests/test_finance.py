@@ -5,14 +5,9 @@ import xarray as xr
 
 from model import catalogue, simulate
 from model.finance import index_history
-from model.scenario import LEVER_YEARS, parse
+from model.scenario import spending
 
 RUNS = 4
-
-
-def scenario(**levers):
-    table = {a: {str(y): float(v) for y in LEVER_YEARS} for a, v in levers.items()}
-    return parse({"id": "test", "name_zh": "测试", "name_en": "test", "levers": table})
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +35,10 @@ def test_index_grows_below_its_ceiling_and_checks_are_plausible(baseline):
 
 
 def test_zero_money_reproduces_baseline_and_money_helps(baseline):
-    zero = simulate(scenario(inclusive_finance=0.0), runs=RUNS, seed=7)
+    zero = simulate(spending(dict(inclusive_finance=0.0)), runs=RUNS, seed=7)
     xr.testing.assert_identical(zero.digital_finance_index, baseline.digital_finance_index)
-    low = simulate(scenario(inclusive_finance=0.5), runs=RUNS, seed=7)
-    high = simulate(scenario(inclusive_finance=3.0), runs=RUNS, seed=7)
+    low = simulate(spending(dict(inclusive_finance=0.5)), runs=RUNS, seed=7)
+    high = simulate(spending(dict(inclusive_finance=3.0)), runs=RUNS, seed=7)
     for year in (2016, 2018, 2020):
         b, lo, hi = (float(d.digital_finance_index.sel(year=year).mean()) for d in (baseline, low, high))
         assert b < lo < hi
@@ -53,9 +48,9 @@ def test_zero_money_reproduces_baseline_and_money_helps(baseline):
 
 def test_coupling_off_isolates_finance_from_broadband():
     off = {"coupling_connectivity_finance": 0}
-    a = simulate(scenario(infrastructure=0.0), runs=RUNS, seed=1, params=off)
-    b = simulate(scenario(infrastructure=10.0), runs=RUNS, seed=1, params=off)
+    a = simulate(spending(dict(infrastructure=0.0)), runs=RUNS, seed=1, params=off)
+    b = simulate(spending(dict(infrastructure=10.0)), runs=RUNS, seed=1, params=off)
     xr.testing.assert_identical(a.digital_finance_index, b.digital_finance_index)
-    on_a = simulate(scenario(infrastructure=0.0), runs=RUNS, seed=1)
-    on_b = simulate(scenario(infrastructure=10.0), runs=RUNS, seed=1)
+    on_a = simulate(spending(dict(infrastructure=0.0)), runs=RUNS, seed=1)
+    on_b = simulate(spending(dict(infrastructure=10.0)), runs=RUNS, seed=1)
     assert float((on_b.digital_finance_index - on_a.digital_finance_index).sel(year=2020).mean()) > 0

@@ -6,18 +6,13 @@ from hypothesis import given, settings, strategies as st
 from model.engine import simulate
 from model.macro import _gdp_history
 from model.prefectures import prefectures
-from model.scenario import parse
+from model.scenario import spending
 
 RUNS = 6
 LEVER = "efficient_logistics"
 OWN = ["logistics_value_added", "smart_logistics_parks", "smart_logistics_firms", "express_parcels",
        "express_revenue", "logistics_cost_gdp_ratio", "rural_delivery_share", "rural_delivery_share_by_region",
        "smart_logistics_firm_share", "smart_logistics_adopting_parks"]
-
-
-def scenario(**levers):
-    table = {a: {str(y): float(v) for y in range(2016, 2021)} for a, v in levers.items()}
-    return parse({"id": "test", "name_zh": "测试", "name_en": "test", "levers": table})
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +22,7 @@ def base():
 
 @pytest.fixture(scope="module")
 def funded():
-    return simulate(scenario(efficient_logistics=3.0), runs=RUNS, seed=5)
+    return simulate(spending(dict(efficient_logistics=3.0)), runs=RUNS, seed=5)
 
 
 def test_invariants_and_designations_bounded(base, funded):
@@ -63,7 +58,7 @@ def test_known_answers(base):
 
 
 def test_zero_lever_reproduces_baseline(base):
-    zero = simulate(scenario(efficient_logistics=0.0), runs=RUNS, seed=5)
+    zero = simulate(spending(dict(efficient_logistics=0.0)), runs=RUNS, seed=5)
     for var in OWN:
         np.testing.assert_array_equal(zero[var].values, base[var].values)
 
@@ -95,7 +90,7 @@ def test_money_raises_adoption_reach_parcels_and_lowers_cost(base, funded):
 @settings(max_examples=4, deadline=None)
 @given(st.floats(0.0, 10.0))
 def test_designations_within_pools_for_any_funding(amount):
-    ds = simulate(scenario(efficient_logistics=amount), runs=3, seed=11)
+    ds = simulate(spending(dict(efficient_logistics=amount)), runs=3, seed=11)
     assert (ds.smart_logistics_parks <= ds.smart_logistics_adopting_parks).all()
     assert (ds.smart_logistics_firms <= 500 * ds.smart_logistics_firm_share / 100 + 1e-9).all()
     assert (np.diff(ds.smart_logistics_firms.values, axis=1) >= 0).all()
@@ -106,7 +101,7 @@ def test_designations_within_pools_for_any_funding(amount):
 
 
 def test_coupling_off_isolates_parcels_from_ecommerce():
-    lo, hi = scenario(ecommerce=0.0), scenario(ecommerce=5.0)
+    lo, hi = spending(dict(ecommerce=0.0)), spending(dict(ecommerce=5.0))
     on = [simulate(s, runs=3, seed=2) for s in (lo, hi)]
     assert float(on[1].express_parcels.sel(year=2020).mean()) > float(on[0].express_parcels.sel(year=2020).mean())
     off = [simulate(s, runs=3, seed=2, params={"coupling_ecommerce_logistics": 0}) for s in (lo, hi)]

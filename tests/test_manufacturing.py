@@ -8,15 +8,10 @@ from hypothesis import strategies as st
 from model import catalogue, parameters, simulate
 from model.manufacturing import Manufacturing
 from model.reference import run_reference
-from model.scenario import LEVER_YEARS, parse
+from model.scenario import spending
 
 RUNS = 6
 SMALL = {"firms_total": 4000}          # a smaller firm population keeps the tests fast
-
-
-def scenario(**levers):
-    table = {a: {str(y): float(v) for y in LEVER_YEARS} for a, v in levers.items()}
-    return parse({"id": "test", "name_zh": "测试", "name_en": "test", "levers": table})
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +30,7 @@ def test_module_spends_its_levers_and_answers_its_targets():
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mfg=st.floats(0, 20), platform=st.floats(0, 10), seed=st.integers(0, 10_000))
 def test_invariants_for_any_funding(mfg, platform, seed):
-    ds = simulate(scenario(advanced_manufacturing=mfg, platform_sharing=platform), runs=3, seed=seed, params=SMALL)
+    ds = simulate(spending(dict(advanced_manufacturing=mfg, platform_sharing=platform)), runs=3, seed=seed, params=SMALL)
     named, pool = ds.service_manufacturers, ds.servitised_firms
     assert (named.diff("year") >= 0).all() and (pool.diff("year") >= 0).all()
     assert (named <= pool).all()
@@ -52,14 +47,14 @@ def test_invariants_for_any_funding(mfg, platform, seed):
 
 
 def test_zero_platform_money_reproduces_the_baseline(baseline):
-    zero = simulate(scenario(platform_sharing=0, advanced_manufacturing=0), runs=RUNS, seed=5, params=SMALL)
+    zero = simulate(spending(dict(platform_sharing=0, advanced_manufacturing=0)), runs=RUNS, seed=5, params=SMALL)
     xr.testing.assert_identical(zero.drop_attrs().drop_vars("spending_allocated"),
                                 baseline.drop_attrs().drop_vars("spending_allocated"))
 
 
 def test_platform_money_raises_upgrades_and_servitisation(baseline):
-    low = simulate(scenario(platform_sharing=1), runs=RUNS, seed=5, params=SMALL)
-    high = simulate(scenario(platform_sharing=10), runs=RUNS, seed=5, params=SMALL)
+    low = simulate(spending(dict(platform_sharing=1)), runs=RUNS, seed=5, params=SMALL)
+    high = simulate(spending(dict(platform_sharing=10)), runs=RUNS, seed=5, params=SMALL)
     y = dict(year=2020)
     for var in ("digital_workshop_firm_share", "servitised_firms", "platform_connected_firms"):
         b, lo, hi = (float(d[var].sel(**y).mean()) for d in (baseline, low, high))
@@ -71,7 +66,7 @@ def test_platform_money_raises_upgrades_and_servitisation(baseline):
 
 
 def test_connections_are_bounded_by_digitised_firms():
-    ds = simulate(scenario(platform_sharing=10), runs=2, seed=1, params=SMALL)
+    ds = simulate(spending(dict(platform_sharing=10)), runs=2, seed=1, params=SMALL)
     # 10亿元/yr at 10万元 a firm would connect 10,000 firms a year: only digitised firms can connect
     assert float(ds.platform_connected_firms.sel(year=2020).max()) < SMALL["firms_total"]
     paid = ds.spending_used.sel(area="platform_sharing").sel(year=slice(2016, 2020)).sum("year")
@@ -81,7 +76,7 @@ def test_connections_are_bounded_by_digitised_firms():
 def test_coupling_off_isolates_firms_from_platform_money():
     off = {**SMALL, "coupling_platforms_manufacturing": 0.0}
     a = simulate("baseline", runs=3, seed=2, params=off)
-    b = simulate(scenario(platform_sharing=10), runs=3, seed=2, params=off)
+    b = simulate(spending(dict(platform_sharing=10)), runs=3, seed=2, params=off)
     for var in ("digital_workshop_firm_share", "smart_level_firms", "servitised_firms", "service_manufacturers"):
         np.testing.assert_array_equal(a[var].values, b[var].values, err_msg=var)
     assert (b.platform_connected_firms.sel(year=2020) > 0).all()       # the money is still paid out
@@ -106,7 +101,7 @@ def test_reproducible_and_seed_dependent(baseline):
 
 def test_reference_agrees_under_strong_platform_money():
     """The Mesa reference mirrors the platform rule: mean digital-workshop shares agree."""
-    sc = scenario(platform_sharing=10)
+    sc = spending(dict(platform_sharing=10))
     central = {n: p.value for n, p in parameters.table().items() if p.module == "manufacturing"}
     pins = {**central, "firms_total": 2000, "platform_uplift": 1.5}
     eng = simulate(sc, runs=40, seed=9, params=pins, end_year=2018).digital_workshop_firm_share.values

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from model import catalogue, simulate
 from model.public_services import PublicServices, health_units, schools_per_prefecture
-from model.scenario import LEVER_YEARS, parse
+from model.scenario import spending
 
 RUNS = 6
 SHARES = ["school_digital_resources_coverage", "school_digital_resources_coverage_by_region",
@@ -19,13 +19,6 @@ INDICATOR_OF = {"education": "school_digital_resources_coverage",
 OUTPUTS = list(PublicServices.outputs)
 
 
-def scenario(**levers):
-    """A scenario spending the given 亿元 per year (a number or one per year)."""
-    table = {a: {str(y): float(v[i] if isinstance(v, (list, tuple)) else v) for i, y in enumerate(LEVER_YEARS)}
-             for a, v in levers.items()}
-    return parse({"id": "test", "name_zh": "测试", "name_en": "test", "levers": table})
-
-
 @pytest.fixture(scope="module")
 def baseline():
     return simulate("baseline", runs=RUNS, seed=5)
@@ -33,7 +26,7 @@ def baseline():
 
 @pytest.fixture(scope="module")
 def funded():
-    return simulate(scenario(education=2, health_elderly_care=2, social_governance=0.5), runs=RUNS, seed=5)
+    return simulate(spending(dict(education=2, health_elderly_care=2, social_governance=0.5)), runs=RUNS, seed=5)
 
 
 def test_populations_match_their_sources():
@@ -78,13 +71,13 @@ def test_invariants_and_regional_totals(baseline, funded):
 
 
 def test_zero_extra_funding_equals_baseline(baseline):
-    zero = simulate(scenario(education=0, health_elderly_care=0, social_governance=0), runs=RUNS, seed=5)
+    zero = simulate(spending(dict(education=0, health_elderly_care=0, social_governance=0)), runs=RUNS, seed=5)
     for var in OUTPUTS + ["spending_used"]:
         np.testing.assert_array_equal(zero[var].values, baseline[var].values, err_msg=var)
 
 
 def test_same_seed_same_numbers_and_levers_act_from_2016(funded, baseline):
-    again = simulate(scenario(education=2, health_elderly_care=2, social_governance=0.5), runs=RUNS, seed=5)
+    again = simulate(spending(dict(education=2, health_elderly_care=2, social_governance=0.5)), runs=RUNS, seed=5)
     for var in OUTPUTS:
         np.testing.assert_array_equal(again[var].values, funded[var].values)
         np.testing.assert_array_equal(funded[var].sel(year=slice(2010, 2015)).values,
@@ -102,8 +95,8 @@ def test_money_is_spent_only_where_usable(funded):
 @pytest.mark.parametrize("area", sorted(INDICATOR_OF))
 def test_more_money_never_lowers_the_indicator(area, baseline):
     var = INDICATOR_OF[area]
-    low = simulate(scenario(**{area: 0.3}), runs=RUNS, seed=5)
-    high = simulate(scenario(**{area: 3}), runs=RUNS, seed=5)
+    low = simulate(spending({area: 0.3}), runs=RUNS, seed=5)
+    high = simulate(spending({area: 3}), runs=RUNS, seed=5)
     a, b, c = (d[var].mean("run") for d in (baseline, low, high))
     assert (b >= a - 1e-9).all() and (c >= b - 1e-9).all()
     assert float(c.sel(year=2018)) > float(a.sel(year=2018))
@@ -114,11 +107,11 @@ def test_more_money_never_lowers_the_indicator(area, baseline):
 
 def test_schools_follow_connectivity_unless_the_coupling_is_off():
     coverage = "school_digital_resources_coverage"
-    with_infra = simulate(scenario(infrastructure=5), runs=4, seed=2)
+    with_infra = simulate(spending(dict(infrastructure=5)), runs=4, seed=2)
     without = simulate("baseline", runs=4, seed=2)
     assert (with_infra[coverage].sel(year=2017) > without[coverage].sel(year=2017)).any()
     off = {"coupling_connectivity_public_services": 0}
-    a = simulate(scenario(infrastructure=5), runs=4, seed=2, params=off)
+    a = simulate(spending(dict(infrastructure=5)), runs=4, seed=2, params=off)
     b = simulate("baseline", runs=4, seed=2, params=off)
     xr.testing.assert_equal(a[coverage], b[coverage])
     # stand-alone path through the sourced anchors (55% in 2012, 91% in 2015)
@@ -130,7 +123,7 @@ def test_schools_follow_connectivity_unless_the_coupling_is_off():
 @given(edu=st.lists(st.floats(0, 10), min_size=5, max_size=5), health=st.lists(st.floats(0, 10), min_size=5, max_size=5),
        gov=st.lists(st.floats(0, 10), min_size=5, max_size=5), seed=st.integers(0, 10_000))
 def test_invariants_hold_for_any_funding(edu, health, gov, seed):
-    ds = simulate(scenario(education=edu, health_elderly_care=health, social_governance=gov), runs=2, seed=seed)
+    ds = simulate(spending(dict(education=edu, health_elderly_care=health, social_governance=gov)), runs=2, seed=seed)
     for var in SHARES:
         assert float(ds[var].min()) >= 0 and float(ds[var].max()) <= 100 + 1e-9, var
     for var in ("health_platform_interconnection", "online_approval_coverage"):

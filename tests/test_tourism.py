@@ -3,15 +3,10 @@ import numpy as np
 import pytest
 
 from model import catalogue, simulate
-from model.scenario import LEVER_YEARS, parse
+from model.scenario import spending
 from model.tourism import Tourism
 
 RUNS = 6
-
-
-def scenario(**levers):
-    table = {a: {str(y): float(v) for y in LEVER_YEARS} for a, v in levers.items()}
-    return parse({"id": "test", "name_zh": "测试", "name_en": "test", "levers": table})
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +36,10 @@ def test_smart_spots_are_shares_and_never_fall(baseline):
 
 
 def test_zero_money_is_the_baseline_and_more_money_never_lowers_revenue(baseline):
-    zero = simulate(scenario(smart_tourism=0), runs=RUNS, seed=7)
+    zero = simulate(spending(dict(smart_tourism=0)), runs=RUNS, seed=7)
     np.testing.assert_array_equal(zero.tourism_revenue.values, baseline.tourism_revenue.values)
-    some = simulate(scenario(smart_tourism=0.5), runs=RUNS, seed=7)
-    more = simulate(scenario(smart_tourism=3), runs=RUNS, seed=7)
+    some = simulate(spending(dict(smart_tourism=0.5)), runs=RUNS, seed=7)
+    more = simulate(spending(dict(smart_tourism=3)), runs=RUNS, seed=7)
     for a, b in ((baseline, some), (some, more)):
         assert (b.smart_scenic_spots_share >= a.smart_scenic_spots_share).all()
         assert (b.tourism_revenue.mean("run") >= a.tourism_revenue.mean("run") - 1e-9).all()
@@ -57,5 +52,5 @@ def test_zero_money_is_the_baseline_and_more_money_never_lowers_revenue(baseline
 def test_without_the_assumed_uplift_money_leaves_revenue_alone():
     off = {"smart_tourism_uplift": 0}
     a = simulate("baseline", runs=3, seed=1, params=off)
-    b = simulate(scenario(smart_tourism=3), runs=3, seed=1, params=off)
+    b = simulate(spending(dict(smart_tourism=3)), runs=3, seed=1, params=off)
     np.testing.assert_array_equal(a.tourism_revenue.values, b.tourism_revenue.values)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from model import catalogue, parameters
-from model.scenario import LEVER_YEARS, Scenario, parse, presets
+from model.scenario import LEVER_YEARS, Scenario, presets, spending
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,9 @@ def scenario(values: dict[str, float], pins: dict[str, float] | None = None, *, 
 
     Raises ``model.scenario.ScenarioError`` when a value is out of bounds.
     """
-    levers_table = {area: {str(y): float(v) for y in LEVER_YEARS} for area, v in values.items() if v}
-    return parse({"id": sid, "name_zh": name_zh, "name_en": name_en,
-                  "description_zh": "由应用中的滑块设定（每年相同）。",
-                  "description_en": "Set with the app's sliders (the same every year).",
-                  "levers": levers_table, "uncertainties": dict(pins or {})}, where="sliders")
+    return spending({area: v for area, v in values.items() if v}, sid=sid, name_zh=name_zh, name_en=name_en,
+                    pins=pins, where="sliders", description_zh="由应用中的滑块设定（每年相同）。",
+                    description_en="Set with the app's sliders (the same every year).")
 
 
 @dataclass(frozen=True)
