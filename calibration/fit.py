@@ -101,7 +101,6 @@ class Objective:
         """Log outputs at the observations, (obs, runs)."""
         from model.engine import simulate
         ds = simulate(self.scenario, runs=self.runs, seed=self.seed, params=values, end_year=END_YEAR, **self.backend)
-        release_models()
         out = np.stack([ds[r.output].sel(year=r.year).values for r in self.obs.itertuples()])
         self.evaluations += 1
         return np.log(np.maximum(out, 1e-9))
@@ -119,13 +118,6 @@ class Objective:
         """Gaussian panel priors, -log density up to a constant."""
         v = self.values(u)
         return float(sum(0.5 * ((v[p] - m) / sd) ** 2 for p, (m, sd) in self.priors.items()))
-
-
-def release_models() -> None:
-    """Drop mesa's per-model id counters (mesa 3.3 ``Agent._ids`` keeps every finished model alive,
-    about 30 MB per 25-run batch); safe here because no model is alive between simulations."""
-    import mesa
-    mesa.Agent._ids.clear()
 
 
 def hessian(f, x: np.ndarray, step: float, full: bool, pairs: np.ndarray | None = None) -> np.ndarray:

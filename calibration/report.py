@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .fit import END_YEAR, SCENARIO, release_models, targets
+from .fit import END_YEAR, SCENARIO, targets
 from .observations import fit_observations, noise
 
 
@@ -88,7 +88,6 @@ def build(params_file: str | None = None, runs: int = 100, seed: int = 7, extra:
     path = parameters.fitted_file()
     fitted = json.loads(Path(path).read_text(encoding="utf-8"))["parameters"] if path else None
     ds = simulate(SCENARIO, runs=runs, seed=seed, end_year=END_YEAR)
-    release_models()
     obs = fit_observations(extra)
     return {"params_file": parameters.fitted_label(), "points": points(ds, obs),
             "estimates": estimates(fitted), "indicators": indicators(fitted, obs), "dataset": ds}
