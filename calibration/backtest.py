@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from model.baselines import ForecastError, forecast
-from model.forecast import annual_series, hubei_series
+from model.forecast import hubei_series
 
 MIN_SERIES = 6
 MIN_TRAIN = 5

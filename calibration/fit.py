@@ -64,10 +64,11 @@ def targets(path: str | Path | None = None) -> pd.DataFrame:
     return frame
 
 
-def _priors_only() -> None:
-    """Fit against the prior table, whatever fitted file exists."""
+def use_params_file(name: str | None) -> None:
+    """Read parameters from this fitted file (``"none"``: the prior table; None: the newest)."""
     from model import parameters
-    os.environ[parameters.PARAMS_ENV] = "none"
+    if name:
+        os.environ[parameters.PARAMS_ENV] = name
     parameters.table.cache_clear()
 
 
@@ -167,7 +168,7 @@ def fit(quick: bool = False, extra: pd.DataFrame | None = None, seed: int = 7, p
     ``backend``: ``simulate`` keywords (e.g. ``{"backend": "dask", "workers": 2}``); the
     numbers are the same whatever the backend (same seeds, same runs).
     """
-    _priors_only()
+    use_params_file("none")
     settings = dict(QUICK if quick else FULL)
     if runs:
         settings["runs"] = runs
@@ -192,7 +193,7 @@ def fit(quick: bool = False, extra: pd.DataFrame | None = None, seed: int = 7, p
         if progress:
             progress(min(f.evaluations, total), total)
 
-    x0 = np.array([(tg.set_index("parameter").loc[p, "low"] * 0 + _prior_mode(p, lo, hi))
+    x0 = np.array([_prior_mode(p, lo, hi)
                    for p, lo, hi in zip(tg.parameter, tg.low, tg.high)])
     start = f(x0)
     res = optimize.minimize(lambda u: (tick(), f(u))[1], x0, method="Powell", bounds=[(0, 1)] * k,
@@ -236,17 +237,14 @@ def _prior_mode(name: str, low: float, high: float) -> float:
 def write(result: dict, path: Path | None = None) -> Path:
     """The versioned parameter file (JSON): values, uncertainty, data used, date, code version."""
     from model import parameters
-    from model.results import MODEL_VERSION, data_vintage, git_commit
+    from model.results import MODEL_VERSION, atomic_write, data_vintage, git_commit
     now = datetime.now(timezone.utc)
     path = path or parameters.FITTED_DIR / f"params-{now:%Y%m%dT%H%M%S}.json"
     doc = {"format": "hubei-internet-plus fitted parameters v1", "created": now.isoformat(timespec="seconds"),
            "model_version": MODEL_VERSION, "code_version": git_commit(), "data_vintage": data_vintage(),
            **result}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.part")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=_plain), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(doc, ensure_ascii=False, indent=1, default=_plain)
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def _plain(x):

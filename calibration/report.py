@@ -7,21 +7,13 @@ extra money before 2016) with the parameter file the model would use.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .fit import END_YEAR, SCENARIO, targets
+from .fit import END_YEAR, SCENARIO, targets, use_params_file
 from .observations import fit_observations, noise
-
-
-def _use_params_file(params_file: str | None) -> None:
-    from model import parameters
-    if params_file:
-        os.environ[parameters.PARAMS_ENV] = params_file
-    parameters.table.cache_clear()
 
 
 def points(ds, obs: pd.DataFrame) -> pd.DataFrame:
@@ -84,7 +76,7 @@ def build(params_file: str | None = None, runs: int = 100, seed: int = 7, extra:
     """Everything the report shows."""
     from model import parameters
     from model.engine import simulate
-    _use_params_file(params_file)
+    use_params_file(params_file)
     path = parameters.fitted_file()
     fitted = json.loads(Path(path).read_text(encoding="utf-8"))["parameters"] if path else None
     ds = simulate(SCENARIO, runs=runs, seed=seed, end_year=END_YEAR)

@@ -1,23 +1,11 @@
 """Writing calibration outputs: CSV tables (atomically) and a netCDF copy."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-
-def _atomic(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from model.results import atomic_write
 
 
 def write_table(stem: Path, tables: dict[str, pd.DataFrame], netcdf: pd.DataFrame | None = None) -> list[Path]:
@@ -25,12 +13,12 @@ def write_table(stem: Path, tables: dict[str, pd.DataFrame], netcdf: pd.DataFram
     paths = []
     for name, frame in tables.items():
         path = stem.with_name(f"{stem.name}_{name}.csv")
-        _atomic(path, lambda tmp, f=frame: f.to_csv(tmp, index=False, float_format="%.6g"))
+        atomic_write(path, lambda tmp, f=frame: f.to_csv(tmp, index=False, float_format="%.6g"))
         paths.append(path)
     if netcdf is not None:
         path = stem.with_suffix(".nc")
         ds = netcdf.to_xarray()
         ds.attrs["title"] = "Hubei Internet+ model: rolling-origin backtest scores"
-        _atomic(path, lambda tmp: ds.to_netcdf(tmp))
+        atomic_write(path, lambda tmp: ds.to_netcdf(tmp))
         paths.append(path)
     return paths

@@ -123,8 +123,6 @@ def forecast(values, years, h: int, method: str = "auto") -> pd.DataFrame:
                 out = _theta(series, h, future)
             else:
                 out = _ets(series, h, future, damped=method == "damped_ets")
-        except ForecastError:
-            raise
         except Exception as exc:  # statsmodels raises many kinds on degenerate series
             raise ForecastError(f"{method} failed: {exc}") from exc
     if not np.all(np.isfinite(out[list(COLUMNS[1:])].to_numpy())):

@@ -128,10 +128,7 @@ def cmd_scenarios(args) -> int:
 
 def cmd_forecast(args) -> int:
     """Forecast CSV with exactly ``forecast.COLUMNS``; sources in ``<out>.sources.csv`` and on stderr."""
-    import os
-    import tempfile
-
-    from . import forecast
+    from . import forecast, results
     out = Path(args.out)
     if out.suffix != ".csv":
         raise ValueError(f"--out {out}: the forecast file must end in .csv")
@@ -140,16 +137,8 @@ def cmd_forecast(args) -> int:
         table, sources = forecast.forecast_table(args.scenario, as_of=args.as_of, runs=args.runs, seed=args.seed,
                                                  **distributed.backend_kwargs(args))
     side = out.with_name(out.stem + ".sources.csv")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for frame, path in ((table, out), (sources, side)):      # atomic: temporary file, then rename
-        fd, tmp = tempfile.mkstemp(suffix=".part", dir=path.parent)
-        os.close(fd)
-        try:
-            frame.to_csv(tmp, index=False, float_format="%.6g")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    for frame, path in ((table, out), (sources, side)):
+        results.atomic_write(path, lambda tmp, f=frame: f.to_csv(tmp, index=False, float_format="%.6g"))
     stat = sources[sources.source == "statistical"]
     err.print(f"model: {', '.join(sources.indicator[sources.source == 'model'])}")
     err.print(f"statistical forecast stands in (not covered by the model) for {len(stat)} series: "

@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import catalogue
 from .baselines import ForecastError, forecast
+from .macro import GDP_VINTAGE
 from .observations import PROVINCE, hubei_observations
 
 YEARS = range(2016, 2022)
@@ -34,7 +35,6 @@ COLUMNS = ["indicator", "year", "median", "lo80", "hi80", "lo95", "hi95"]
 MODEL_DATA_YEAR = 2017
 MIN_POINTS = 3
 SERIES_KINDS = ("level", "count")
-GDP_VINTAGE = "RenJiyi163"          # same vintage as model/macro.py
 
 
 def annual_series(indicator: str, frame: pd.DataFrame | None = None, as_of: int = 9999) -> pd.Series:

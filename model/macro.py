@@ -43,7 +43,6 @@ from .streams import per_run
 GDP_VINTAGE = "RenJiyi163"          # latest NBS vintage (reliability A)
 LAST_DATA_YEAR = 2017
 HORIZON = 40                        # years of GDP forecast kept per cut-off
-GDP_DRIFT_2018 = 0.0699             # log(2018 point forecast / 2017) of the damped ETS on GDP 2006-2017: gdp_growth_nominal mode
 
 
 @lru_cache(maxsize=None)
@@ -69,8 +68,7 @@ def gdp_growth_model(until: int = LAST_DATA_YEAR) -> dict:
         res = ETSModel(s, error="add", trend="add", damped_trend=True).fit(disp=False)
     phi = float(res.damping_trend)
     path = np.asarray(res.forecast(HORIZON), dtype=float)
-    return {"phi": phi, "sigma": float(np.sqrt(res.mse)) / last, "path": path,
-            "drift": float(np.log(path[0] / last)), "last_year": int(years[-1])}
+    return {"phi": phi, "sigma": float(np.sqrt(res.mse)) / last, "path": path, "last_year": int(years[-1])}
 
 
 @lru_cache(maxsize=None)

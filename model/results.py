@@ -107,19 +107,24 @@ def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, area
     return ds
 
 
-def save(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write netCDF atomically: a temporary file in the same folder, then rename."""
+def atomic_write(path: str | Path, write) -> Path:
+    """``write(tmp)`` to a temporary file in the same folder, then rename: never a half file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".nc.part", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(suffix=path.suffix + ".part", dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def save(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write netCDF atomically."""
+    return atomic_write(path, ds.to_netcdf)
 
 
 def open_results(path: str | Path) -> xr.Dataset:

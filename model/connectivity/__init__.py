@@ -175,7 +175,7 @@ class Connectivity:
 
     def ceilings(self, y: int, quarter: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Urban and rural subscription ceilings (share of households), (runs, 17)."""
-        P, mac = self.m.params, self.m.macro
+        mac = self.m.macro
         inc = mac.income_index[:, y] if quarter is None else mac.quarterly(mac.income_index, y, quarter)
         price = self.m.price_index(self.m.years[y])
         effect = (inc[:, None] * self.rel_income) ** self.e_income * price ** self.e_price
