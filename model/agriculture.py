@@ -36,6 +36,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtri
 
+from .designations import award
 from .parameters import scalar
 from .population import N_PREF, prefecture_arrays
 from .prefectures import prefectures
@@ -98,8 +99,7 @@ class Agriculture:
 
     def readiness(self) -> np.ndarray:
         """Per prefecture: (village broadband share) ** (coupling x elasticity), (runs, 17)."""
-        conn = self.m.connectivity
-        share = np.clip(conn.covered_count / conn.villages_per_pref, 1e-6, 1)
+        share = np.clip(self.m.connectivity.village_share, 1e-6, 1)
         return share ** self.e_ready
 
     def _connect(self, budget: float, ready: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,12 +120,7 @@ class Agriculture:
         places = np.where(open_, places, 0).astype(np.int64)
         if places.any():
             # the counties nearest to connecting on their own come first
-            key = np.where(self.connected, -np.inf, self.H - self.tau)
-            ordered = -np.sort(-key, axis=1)
-            cut = ordered[self.m.rows[:, 0], np.maximum(places - 1, 0)]
-            new = (key >= cut[:, None]) & (places > 0)[:, None] & ~self.connected
-            self.connected |= new
-            n_new = new.sum(1)
+            n_new = award(self.H - self.tau, self.connected, places)
             self.pool -= n_new * cost
             pay = pay + n_new * cost
         return pay, budget * (1 - share)

@@ -11,6 +11,23 @@ from __future__ import annotations
 import numpy as np
 
 
+NEVER = np.iinfo(np.int64).max        # "ready at step": not funded (yet)
+
+
+def fund_in_order(waiting: np.ndarray, cost: np.ndarray, budget: float,
+                  capacity: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    """Which waiting candidates one budget pays for, taken in the given priority order.
+
+    ``waiting`` (runs x candidates, already in priority order) and ``cost``
+    (broadcastable to it); candidates are funded in order while the running
+    cost fits ``budget`` and the running count ``capacity``.  Returns the
+    funded mask and the money paid per run.
+    """
+    c = np.where(waiting, cost, 0.0)
+    take = waiting & (np.cumsum(c, axis=1) <= budget) & (np.cumsum(waiting, axis=1) <= capacity)
+    return take, np.where(take, c, 0.0).sum(1)
+
+
 def award(score: np.ndarray, designated: np.ndarray, places: np.ndarray,
           eligible: np.ndarray | None = None) -> np.ndarray:
     """Designate up to ``places[r]`` new candidates per run, best score first.

@@ -108,8 +108,7 @@ class ECommerce:
 
     def _coverage(self) -> np.ndarray:
         """Share of each prefecture's villages with broadband (runs, 17), in [0, 1]."""
-        conn = self.m.connectivity
-        return conn.covered_count / conn.villages_per_pref
+        return self.m.connectivity.village_share
 
     def _delivery_readiness(self) -> np.ndarray:
         """Rural parcel-delivery reach per prefecture (runs, 17), in [0, 1].

@@ -68,8 +68,7 @@ class Finance:
     def record(self, y: int, out: dict) -> None:
         year = int(self.m.years[y])
         if year >= ANCHOR_YEAR:                    # year-end users drive next year's growth
-            urban, rural = self.m.connectivity.subscribers(y)
-            self.online = (urban + rural).sum(1)
+            self.online = out["broadband_subscribers"][:, y].copy()     # recorded by connectivity first
             if year == ANCHOR_YEAR:
                 self.subs_2015 = self.online
         hist = index_history()

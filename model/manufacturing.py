@@ -214,13 +214,8 @@ class Manufacturing:
 
     def _designate(self, capacity: np.ndarray) -> None:
         """Name up to ``capacity`` eligible firms per run, best expert score first."""
-        rr, ff = np.nonzero((self.level == LEVELS - 1) & ~self.designated)
-        order = np.lexsort((-self.merit[rr, ff], rr))
-        rr, ff = rr[order], ff[order]
-        start = np.searchsorted(rr, np.arange(self.m.runs))
-        rank = np.arange(len(rr)) - start[rr]
-        pick = rank < np.floor(capacity)[rr]
-        self.designated[rr[pick], ff[pick]] = True
+        award(self.merit, self.designated, np.floor(capacity).astype(np.int64),
+              eligible=self.level == LEVELS - 1)
 
     def _servitise(self, reach: np.ndarray, year: int) -> None:
         """Year end: a year of servitisation hazard; then the province names backbone firms."""

@@ -37,13 +37,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .designations import NEVER, fund_in_order
 from .parameters import scalar
 from .population import N_PREF, prefecture_arrays
 from .prefectures import prefectures
 from .streams import per_run
 
 PROVINCIAL_UNITS = 4        # the last four prefecture-level units (仙桃, 潜江, 天门, 神农架): one platform each
-NEVER = np.iinfo(np.int64).max
 
 
 def schools_per_prefecture(total: int) -> np.ndarray:
@@ -174,12 +174,9 @@ class PublicServices:
     def _fund(self, s: int, area: str, budget: float, waiting: np.ndarray, order: np.ndarray,
               cost: np.ndarray, ready: np.ndarray, lag: int, capacity: float) -> None:
         """Fund waiting agents in their fixed priority ``order`` within a budget and capacity (> 0)."""
-        m = self.m
-        w = waiting[self.rows, order]
-        c = np.where(w, cost[self.rows, order], 0.0)
-        take = w & (np.cumsum(c, axis=1) <= budget) & (np.cumsum(w, axis=1) <= capacity)
+        take, paid = fund_in_order(waiting[self.rows, order], cost[self.rows, order], budget, capacity)
         ready[self.rows, order] = np.where(take, s + lag, ready[self.rows, order])
-        m.record_spend(area, np.where(take, c, 0.0).sum(1))
+        self.m.record_spend(area, paid)
 
     def _step_health(self, s: int, t: float, quarter: int) -> None:
         eligible = ~self.h_on & (self.h_on[:, self.parent] | self.unit_top)

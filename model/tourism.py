@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .designations import NEVER, fund_in_order
 from .parameters import scalar
 from .streams import per_run
 
-NEVER = np.iinfo(np.int64).max
 NATIONAL_PLAN = 2015.75      # 国家旅游局《关于实施“旅游+互联网”行动计划的通知》, 2015-09
 
 
@@ -69,11 +69,9 @@ class Tourism:
         if budget > 0:
             waiting = ~self.smart & (self.ready == NEVER)
             order = self.order
-            w = waiting[self.rows, order]
-            cost = np.where(w, P["smart_spot_cost"][:, None], 0.0)
-            take = w & (np.cumsum(cost, axis=1) <= budget)
+            take, paid = fund_in_order(waiting[self.rows, order], P["smart_spot_cost"][:, None], budget)
             self.ready[self.rows, order] = np.where(take, s + self.lag, self.ready[self.rows, order])
-            m.record_spend(self.lever, np.where(take, cost, 0.0).sum(1))
+            m.record_spend(self.lever, paid)
 
     def record(self, y: int, out: dict) -> None:
         self.smart_share[:, y] = (self.weight * self.smart).sum(1)

@@ -4,6 +4,7 @@ Interface read by other modules (state after the current quarter's step)
     ``covered_count``      (runs, 17) villages with fixed broadband per prefecture
     ``coverage_version``   int, changes whenever ``covered_count`` does
     ``villages_per_pref``  (17,) villages per prefecture
+    ``village_share``      (runs, 17) share of villages with fixed broadband, in [0, 1]
     ``subscribers(y)``     urban and rural fixed-broadband subscribers (万户), each (runs, 17)
     ``rel_income``         (17,) prefecture GDP per capita relative to the province
     ``school_broadband_share``  (runs, 17) share of schools with broadband, in [0, 1],
@@ -172,6 +173,11 @@ class Connectivity:
         self.covered_poor += poor
         self._cover = None                      # cached sums over cohorts are stale
         self.coverage_version += 1
+
+    @property
+    def village_share(self) -> np.ndarray:
+        """Share of each prefecture's villages with fixed broadband, (runs, 17), in [0, 1]."""
+        return self.covered_count / self.villages_per_pref
 
     def ceilings(self, y: int, quarter: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Urban and rural subscription ceilings (share of households), (runs, 17)."""
