@@ -1,12 +1,11 @@
 """The manufacturing upgrade kernel (the engine's largest hot spot) against a
-candidate replacement, on the same model states, checked for identical results.
+parallel build of the same code, on the same model states, checked for identical results.
 
-Run with ``uv run python benchmarks/kernels.py``.  The candidate is not used
-by the model: it is a measured proposal for ``model/manufacturing.py``
-(``numba.prange`` over runs, so a batch uses every core; per-run spending
-claims are already separate).  It also counts how many firm checks end in an
-upgrade, the case for an event queue per (run, prefecture, level) instead of
-checking every firm every quarter.
+Run with ``uv run python benchmarks/kernels.py``.  The parallel build is not used
+by the model (numba's default threading layer is not safe for concurrent
+app sessions): it measures what ``prange`` over runs would give.  It also
+counts how many firm checks end in an upgrade, the case for an event queue
+per (run, prefecture, level) instead of checking every firm every quarter.
 """
 from __future__ import annotations
 
@@ -27,29 +26,8 @@ from model import parameters  # noqa: E402
 from model.streams import streams  # noqa: E402
 
 
-@numba.njit(parallel=True, cache=True)
-def upgrade_prange(G, idx, threshold, level, upgrades, clock, w, count, weight, share, cost, claims):
-    """As ``manufacturing._upgrade``, runs in parallel (each run touches only its own groups)."""
-    runs, n = level.shape
-    top = clock.shape[2]
-    for r in numba.prange(runs):
-        for f in range(n):
-            i = idx[r, f]
-            if G[i] >= threshold[r, f]:
-                old = level[r, f]
-                claims[r] += share[r] * cost[old]
-                level[r, f] = old + 1
-                idx[r, f] = i + 1
-                k = upgrades[r, f] + 1
-                upgrades[r, f] = k
-                count[i] -= 1
-                count[i + 1] += 1
-                weight[i] -= w[f]
-                weight[i + 1] += w[f]
-                if old + 1 >= top:
-                    threshold[r, f] = np.inf
-                else:
-                    threshold[r, f] = G[i + 1] + clock[r, f, k] / w[f]
+# the model's own kernel compiled with parallel=True: its loop over runs is a prange
+upgrade_prange = numba.njit(parallel=True)(manufacturing._upgrade.py_func)
 
 
 def states(runs: int = 25, seed: int = 0):

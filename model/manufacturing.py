@@ -60,7 +60,7 @@ def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share,
     """
     runs, n = level.shape
     top = clock.shape[2]
-    for r in range(runs):
+    for r in numba.prange(runs):      # a plain loop here; runs touch disjoint state (see benchmarks/kernels.py)
         for f in range(n):
             i = idx[r, f]
             if G[i] >= threshold[r, f]:
