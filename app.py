@@ -94,9 +94,13 @@ def show_charts(base, current, others, names: dict[str, str], key_charts: list[s
             with column:
                 st.plotly_chart(charts.indicator_chart(indicator, base, current, text, compared),
                                 key=f"chart_{indicator}", config={"displaylogo": False})
-                info = indicators.loc[indicator]
-                note = info.calibration_note_zh if text.zh else info.calibration_note_en
-                st.caption(text("calibration_note", label=text.calibration(info.calibration), note=note))
+                st.caption(calibration_caption(indicators.loc[indicator], text))
+
+
+def calibration_caption(info, text: Text) -> str:
+    """How far the data inform an indicator (its catalogue row), in the current language."""
+    note = info.calibration_note_zh if text.zh else info.calibration_note_en
+    return text("calibration_note", label=text.calibration(info.calibration), note=note)
 
 
 @st.fragment
@@ -116,8 +120,7 @@ def show_regions(base, current, text: Text) -> None:
                     config={"displaylogo": False})
     st.plotly_chart(charts.regional_chart(indicator, base, current, year, text), key="chart_regions",
                     config={"displaylogo": False})
-    st.caption(text("regional_caption") + " " + text("calibration_note", label=text.calibration(ind.loc[indicator, "calibration"]),
-                                                    note=ind.loc[indicator, "calibration_note_zh" if text.zh else "calibration_note_en"]))
+    st.caption(text("regional_caption") + " " + calibration_caption(ind.loc[indicator], text))
 
 
 def show_spending(current, text: Text) -> None:

@@ -11,25 +11,22 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+import xarray as xr
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import xarray as xr  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-
-from model import catalogue, scoreboard  # noqa: E402
-from ui import board  # noqa: E402
-from ui.board import LIGHT_COLOURS  # noqa: E402
-from ui.text import Text  # noqa: E402
+from model import catalogue, scoreboard
+from ui import board
+from ui.board import LIGHT_COLOURS
+from ui.charts import COLOURS, OTHER_COLOURS
+from ui.text import Text
 
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-GREYS = {"baseline": "#8a8a8a", "current": "#c2410c"}
-OTHERS = ("#7c3aed", "#0f766e", "#be185d")
+GREYS = {"baseline": COLOURS["baseline"], "current": COLOURS["scenario"]}
+OTHERS = OTHER_COLOURS
 
 
 def _font() -> str:
+    from matplotlib import font_manager
     if CJK_FONT.exists():
         font_manager.fontManager.addfont(str(CJK_FONT))
         return font_manager.FontProperties(fname=str(CJK_FONT)).get_name()
@@ -64,9 +61,7 @@ def _table(ax, targets: pd.DataFrame, values: pd.DataFrame, names: dict[str, str
             v = values.loc[(tid, k)]
             row.append(text.probability(v.p_met))
             cols.append(LIGHT_COLOURS[v.light] + "40")
-        flag = [text("flag_met_without_money")] if t.met_without_money else []
-        flag += [text("flag_out_of_reach")] if t.out_of_reach else []
-        row.append(("；" if text.zh else "; ").join(flag))
+        row.append(board.flags(text, t))
         cols.append("white")
         cells.append(row)
         colours.append(cols)
@@ -121,6 +116,9 @@ def pdf(targets: pd.DataFrame, values: pd.DataFrame, data: dict[str, xr.Dataset]
 
     ``fmt="png"`` draws the same page as an image (to look at it without a PDF viewer).
     """
+    import matplotlib
+    matplotlib.use("Agg")              # only when a PDF is made: matplotlib costs ~1.5 s to import
+    import matplotlib.pyplot as plt
     family = _font()
     with plt.rc_context({"font.family": [family], "pdf.fonttype": 42, "axes.unicode_minus": False}):
         fig = plt.figure(figsize=(8.27, 11.69))

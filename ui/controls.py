@@ -12,7 +12,7 @@ from ui.text import LANGUAGES, Text
 
 VERSION_PARAM = "v"
 KNOWN = {"lang", VERSION_PARAM}
-PIN_PREFIX = "pin_"          # a pinned assumption in a shared link: pin_<parameter>=value
+PIN_PREFIX = levers.PIN_PREFIX   # a pinned assumption in a shared link: pin_<parameter>=value
 
 
 def url_language() -> str:

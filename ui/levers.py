@@ -11,6 +11,8 @@ from functools import lru_cache
 from model import catalogue, parameters
 from model.scenario import LEVER_YEARS, Scenario, presets, spending
 
+PIN_PREFIX = "pin_"          # a pinned assumption: its widget key and its shared-link parameter, pin_<parameter>
+
 
 @dataclass(frozen=True)
 class Lever:
@@ -109,7 +111,7 @@ class Assumption:
 
     @property
     def key(self) -> str:
-        return f"pin_{self.name}"
+        return f"{PIN_PREFIX}{self.name}"
 
     @property
     def step(self) -> float:

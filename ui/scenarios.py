@@ -6,6 +6,7 @@ import streamlit as st
 
 from model.scenario import ScenarioError, loads, presets
 from ui import levers
+from ui.levers import PIN_PREFIX
 from ui.text import Text
 
 MAX_COMPARED = 2           # plus the sliders' scenario: three scenarios beside the baseline
@@ -39,7 +40,8 @@ def _save() -> None:
         st.session_state["save_message"] = ("error", "save_empty")
         return
     values = {lv.area: lv.clamp(st.session_state.get(lv.key, lv.plan)) for lv in levers.levers()}
-    pins = {n: st.session_state[f"pin_{n}"] for n in st.session_state.get("pins", []) if f"pin_{n}" in st.session_state}
+    pins = {n: st.session_state[PIN_PREFIX + n] for n in st.session_state.get("pins", [])
+            if PIN_PREFIX + n in st.session_state}
     label = f"saved:{len(saved()) + 1}"
     sc = levers.scenario(values, pins, sid=f"saved-{len(saved()) + 1}", name_zh=name, name_en=name)
     saved()[label] = sc.to_toml()
