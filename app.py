@@ -16,15 +16,9 @@ import streamlit as st
 from model import catalogue, scoreboard
 from model.scenario import ScenarioError
 from ui import board, briefing, charts, controls, ensemble, levers, scenarios
-from ui.text import LANGUAGES, Text
+from ui.text import Text
 
 st.set_page_config(page_title="湖北“互联网+”情景模型 · Hubei Internet+", layout="wide")
-
-
-def choose_language() -> Text:
-    lang = st.sidebar.radio("语言 / Language", options=list(LANGUAGES), format_func=LANGUAGES.get,
-                            key="lang", horizontal=True, bind="query-params")
-    return Text(lang or "zh")
 
 
 def simulate(values: dict[str, float], pins: dict[str, float], compared, runs: int, seed: int, text: Text):
@@ -198,7 +192,7 @@ def _workspace(text: Text, runs: int, seed: int, slot, compared) -> None:
 
 def main() -> None:
     problems = controls.check_url(Text(controls.url_language()))   # before any bound widget
-    text = choose_language()
+    text = controls.choose_language()
     slot = st.sidebar.container()
     runs, seed = controls.settings(text)
     st.title(text("title"))

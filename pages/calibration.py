@@ -24,92 +24,70 @@ from calibration import fit as fitting  # noqa: E402
 from calibration import report  # noqa: E402
 from calibration.observations import load_extra  # noqa: E402
 from model.observations import ObservationError  # noqa: E402
+from ui.controls import choose_language  # noqa: E402
 
-LANGUAGES = {"zh": "中文", "en": "English"}
-T = {
-    "zh": {"title": "模型校准与预测检验", "params": "参数文件", "points": "观测值与模拟值（每个数据点）",
-           "estimates": "参数估计（含不确定性）", "indicators": "指标：由数据识别还是仅依据先验",
-           "backtest": "滚动起点回测（sMAPE / MASE / 区间覆盖率）",
-           "no_backtest": "尚无回测结果：运行 `uv run python -m calibration backtest`。",
-           "upload": "上传补充观测数据（CSV，与内置数据同一格式）", "valid": "有效行数",
-           "refit": "用这些数据重新拟合（快速）", "refitted": "已写入参数文件",
-           "errors": "文件有错误，未做任何拟合：", "note": "2010-2015年按无额外投入、2016-2017年按规划假设投入模拟；删失值（如“超过8000亿”）按删失似然处理；可靠性A/B/C对应不同观测误差。",
-           "running": "模拟中…"},
-    "en": {"title": "Calibration and forecast checks", "params": "Parameter file", "points": "Observed vs simulated (every data point)",
-           "estimates": "Parameter estimates with uncertainty", "indicators": "Indicators: identified by data or resting on priors",
-           "backtest": "Rolling-origin backtests (sMAPE / MASE / interval coverage)",
-           "no_backtest": "No backtest yet: run `uv run python -m calibration backtest`.",
-           "upload": "Upload extra observations (CSV in the vendored schema)", "valid": "valid rows",
-           "refit": "Re-fit with these data (quick)", "refitted": "Wrote parameter file",
-           "errors": "The file has errors; nothing was fitted:", "note": "2010-2015 simulated with no extra money, 2016-2017 with the plan's assumed spending; censored values (\"over 8000亿\") enter as censored likelihood terms; reliability A/B/C sets the observation noise.",
-           "running": "simulating…"},
-}
-
-
-def language() -> str:
-    lang = st.sidebar.radio("语言 / Language", options=list(LANGUAGES), format_func=LANGUAGES.get,
-                            key="lang", horizontal=True, bind="query-params")
-    return lang if lang in LANGUAGES else "zh"
+def _extra(text: str, name: str) -> pd.DataFrame:
+    """Validate uploaded CSV text as observations (in a file named like the upload, removed after)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(name).name
+        path.write_text(text, encoding="utf-8")
+        try:
+            return load_extra(path)
+        except ObservationError as exc:
+            raise ObservationError(str(exc).replace(str(path), name)) from None
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _report(extra_csv: str | None) -> dict:
-    extra = None
-    if extra_csv:
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as fh:
-            fh.write(extra_csv)
-        extra = load_extra(fh.name)
+def _report(extra_csv: str | None, name: str = "") -> dict:
+    extra = _extra(extra_csv, name) if extra_csv else None
     data = report.build(runs=60, extra=extra)
     data.pop("dataset")
     return data
 
 
 def main() -> None:
-    lang = language()
-    t = T[lang]
-    st.title(t["title"])
-    st.caption(t["note"])
-    upload = st.file_uploader(t["upload"], type="csv")
+    t = choose_language()
+    st.title(t("calib_title"))
+    st.caption(t("calib_note"))
+    upload = st.file_uploader(t("calib_upload"), type="csv")
     extra_csv = None
     if upload is not None:
         text = upload.getvalue().decode("utf-8-sig", errors="replace")
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as fh:
-            fh.write(text)
         try:
-            extra = load_extra(fh.name)
+            extra = _extra(text, upload.name)
         except ObservationError as exc:
-            st.error(f"{t['errors']}\n\n```\n{str(exc).replace(fh.name, upload.name)}\n```")
+            st.error(f"{t('calib_errors')}\n\n```\n{exc}\n```")
         else:
             extra_csv = text
-            st.success(f"{upload.name}: {len(extra)} {t['valid']}")
-            if st.button(t["refit"]):
+            st.success(f"{upload.name}: {len(extra)} {t('calib_valid')}")
+            if st.button(t("calib_refit")):
                 bar = st.progress(0.0)
                 result = fitting.fit(quick=True, extra=extra,
                                      progress=lambda done, total: bar.progress(min(done / total, 1.0)))
                 path = fitting.write(result)
-                st.success(f"{t['refitted']}: {path.name}")
+                st.success(f"{t('calib_refitted')}: {path.name}")
                 _report.clear()
-    with st.spinner(t["running"]):
-        data = _report(extra_csv)
-    st.write(f"**{t['params']}**: `{data['params_file']}`")
-    st.subheader(t["points"])
+    with st.spinner(t("calib_running")):
+        data = _report(extra_csv, upload.name if extra_csv else "")
+    st.write(f"**{t('calib_params')}**: `{data['params_file']}`")
+    st.subheader(t("calib_points"))
     points = data["points"]
     st.dataframe(points.round({"observed": 1, "sim_median": 1, "sim_lo80": 1, "sim_hi80": 1, "z": 2}),
                  hide_index=True)
     st.scatter_chart(points.assign(label=points.series + " " + points.year.astype(str)),
                      x="observed", y="sim_median", color="series")
-    st.subheader(t["estimates"])
+    st.subheader(t("calib_estimates"))
     st.dataframe(data["estimates"], hide_index=True)
-    st.subheader(t["indicators"])
+    st.subheader(t("calib_indicators"))
     st.dataframe(data["indicators"], hide_index=True)
-    st.subheader(t["backtest"])
+    st.subheader(t("calib_backtest"))
     scores = ROOT / "results" / "backtest_scores.csv"
     if scores.exists():
         frame = pd.read_csv(scores)
         st.dataframe(frame.round(3), hide_index=True)
         st.caption("M4 yearly: Naive2 16.3 / 3.97, Theta 14.6 / 3.38, winner 13.2 / 2.98 (sMAPE / MASE)")
     else:
-        st.info(t["no_backtest"])
+        st.info(t("calib_no_backtest"))
 
 
 main()

@@ -15,6 +15,13 @@ KNOWN = {"lang", VERSION_PARAM}
 PIN_PREFIX = levers.PIN_PREFIX   # a pinned assumption in a shared link: pin_<parameter>=value
 
 
+def choose_language() -> Text:
+    """The language switch (bound to the link's ``lang``), shared by the app and its pages."""
+    lang = st.sidebar.radio("语言 / Language", options=list(LANGUAGES), format_func=LANGUAGES.get,
+                            key="lang", horizontal=True, bind="query-params")
+    return Text(lang or "zh")
+
+
 def url_language() -> str:
     """The language code a link asks for (``lang=en`` or the radio's own ``lang=English``), else zh."""
     raw = st.query_params.get("lang", "zh")
