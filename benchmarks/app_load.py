@@ -16,30 +16,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.browser_support import CHROMIUM, FLAGS, streamlit_app  # noqa: E402
 from ui import levers  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 LEVER = "ecommerce"
 SPACING = 2.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -88,19 +77,7 @@ def main() -> None:
     high = levers.by_key()[f"lever_{LEVER}"].high
     if SPACING * (args.sessions - 1) + 0.1 * (args.moves + 1) > high or 0.1 * args.moves >= SPACING:
         sys.exit(f"too many sessions or moves for distinct values within 0-{high}")
-    port = free_port()
-    env = {**os.environ, "HUBEI_APP_RUNS": str(args.runs)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
+    with streamlit_app(runs=args.runs, timeout=120) as url:
         load0 = os.getloadavg()[0]
         solo = asyncio.run(drive(url, 1, args.moves, offset=SPACING / 2))   # values no later session asks for
         together = asyncio.run(drive(url, args.sessions, args.moves)) if args.sessions > 1 else solo
@@ -109,12 +86,6 @@ def main() -> None:
         for label, xs in (("1 session", solo), (f"{args.sessions} concurrent sessions", together)):
             print(f"{label:26s} {len(xs):3d} moves   median {1000 * statistics.median(xs):6.0f} ms   "
                   f"p95 {1000 * percentile(xs, 0.95):6.0f} ms")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 if __name__ == "__main__":

@@ -2,25 +2,16 @@
 
 Screenshots go to tests/artifacts/screenshots/<test name>/ for a person to look at.
 """
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from model import catalogue
+from tests.browser_support import CHROMIUM, FLAGS, ROOT, streamlit_app
 from ui import levers
 from ui.text import Text
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "artifacts" / "screenshots"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} not installed (apt-get install chromium fonts-wqy-microhei)")
@@ -29,42 +20,15 @@ expect = playwright.expect
 expect.set_options(timeout=30_000)      # reruns take seconds when the machine is busy
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    log = (SHOTS.parent / "streamlit.log").open("w")
-    env = {**os.environ, "HUBEI_APP_RUNS": "50"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start (exit code {proc.poll()}); see {log.name}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
+    with (SHOTS.parent / "streamlit.log").open("w") as log:
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            with streamlit_app(runs=50, log=log) as url:
+                yield url
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}; see {log.name}")
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ import pytest
 from model import parameters
 from model.engine import simulate
 from model.reference import run_reference
-from model.scenario import parse, presets
+from model.scenario import parse
 
 END = 2018                      # levers act 2016-2018: enough to see them, and cheap
 ENGINE_RUNS, REF_RUNS = 40, 10
