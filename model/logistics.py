@@ -42,11 +42,10 @@ ECommerce has its whole B2C series)
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
 
 from .designations import award
 from .parameters import scalar
-from .population import N_PREF, prefecture_arrays
+from .population import N_PREF, STRUCTURE_SEED, lognormal_quantiles, largest_remainder, prefecture_arrays
 from .prefectures import prefectures
 from .streams import per_run
 
@@ -55,13 +54,8 @@ ROUND_PLACES_MAX = 60        # national places drawn per round (>= park_round_pl
 
 def _units(n: int, sigma: float, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Prefecture (largest-remainder split by ``weight``) and mean-1 lognormal sizes of ``n`` units."""
-    share = weight / weight.sum() * n
-    count = np.floor(share).astype(int)
-    count[np.argsort(count - share)[: n - count.sum()]] += 1
-    pref = np.repeat(np.arange(len(weight)), count)
-    q = (np.arange(n) + 0.5) / n
-    size = np.exp(sigma * ndtri(q) - sigma**2 / 2)
-    return pref, np.random.default_rng(20151225).permutation(size)
+    pref = np.repeat(np.arange(len(weight)), largest_remainder(weight / weight.sum() * n, n))
+    return pref, lognormal_quantiles(n, sigma, np.random.default_rng(STRUCTURE_SEED))
 
 
 def _groups(pref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

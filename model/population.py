@@ -18,10 +18,17 @@ STRUCTURE_SEED = 20151225   # fixed seed of the synthetic populations (the plan'
 N_PREF = 17
 
 
-def _lognormal_quantiles(n: int, sigma: float, rng: np.random.Generator) -> np.ndarray:
+def lognormal_quantiles(n: int, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """``n`` evenly spaced quantiles of a mean-1 lognormal, in a random order."""
     q = (np.arange(n) + 0.5) / n
     return rng.permutation(np.exp(sigma * ndtri(q) - sigma**2 / 2))
+
+
+def largest_remainder(exact: np.ndarray, total: int) -> np.ndarray:
+    """Whole counts summing to ``total`` from fractional ``exact`` ones: the largest remainders round up."""
+    counts = np.floor(exact).astype(int)
+    counts[np.argsort(-(exact - counts))[: total - counts.sum()]] += 1
+    return counts
 
 
 @lru_cache(maxsize=None)
@@ -53,7 +60,7 @@ def village_structure(spread: float = 0.4) -> dict[str, np.ndarray]:
         pref_idx.append(np.full(n, i, dtype=np.int16))
         poverty.append(idx < round(row.poverty_share * n))
         mountain.append(idx < round(row.mountain_share / 100 * n))
-        w = _lognormal_quantiles(n, spread, rng)
+        w = lognormal_quantiles(n, spread, rng)
         share.append(w / w.sum())
     return {"pref": np.concatenate(pref_idx), "poverty": np.concatenate(poverty),
             "mountain": np.concatenate(mountain), "share": np.concatenate(share)}
@@ -64,9 +71,7 @@ def firm_structure(n_firms: int = 16000, sigma: float = 1.0) -> dict[str, np.nda
     """Firms: prefecture (shared by GDP = population x GDP per capita) and size (mean 1)."""
     pref = prefectures()
     gdp = (pref.population * pref.gdp_per_capita).to_numpy()
-    exact = n_firms * gdp / gdp.sum()
-    counts = np.floor(exact).astype(int)
-    counts[np.argsort(-(exact - counts))[: n_firms - counts.sum()]] += 1
-    size = _lognormal_quantiles(n_firms, sigma, np.random.default_rng(STRUCTURE_SEED + 1))
+    counts = largest_remainder(n_firms * gdp / gdp.sum(), n_firms)
+    size = lognormal_quantiles(n_firms, sigma, np.random.default_rng(STRUCTURE_SEED + 1))
     return {"pref": np.repeat(np.arange(N_PREF), counts).astype(np.int64), "size": size,
             "per_pref": counts}

@@ -39,7 +39,7 @@ import numpy as np
 
 from .designations import NEVER, fund_in_order
 from .parameters import scalar
-from .population import N_PREF, prefecture_arrays
+from .population import N_PREF, largest_remainder, prefecture_arrays
 from .prefectures import prefectures
 from .streams import per_run
 
@@ -49,10 +49,7 @@ PROVINCIAL_UNITS = 4        # the last four prefecture-level units (仙桃, 潜�
 def schools_per_prefecture(total: int) -> np.ndarray:
     """Schools per prefecture: the total shared by 2015 population (largest remainder)."""
     pop = prefecture_arrays()["population"]
-    exact = total * pop / pop.sum()
-    n = np.floor(exact).astype(np.int64)
-    n[np.argsort(exact - n)[::-1][: total - n.sum()]] += 1
-    return n
+    return largest_remainder(total * pop / pop.sum(), total)
 
 
 def health_units() -> tuple[np.ndarray, np.ndarray]:
