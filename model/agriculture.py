@@ -31,23 +31,13 @@ Coupling
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from scipy.special import ndtri
 
 from .designations import award
 from .parameters import scalar
-from .population import N_PREF, prefecture_arrays
-from .prefectures import prefectures
+from .population import N_PREF, county_prefecture, prefecture_arrays
 from .streams import per_run
-
-
-@lru_cache(maxsize=None)
-def county_prefecture() -> np.ndarray:
-    """Prefecture index of each of the 103 county-level units, in model order."""
-    counts = prefectures().counties.to_numpy().astype(int)
-    return np.repeat(np.arange(N_PREF), counts)
 
 
 class Agriculture:

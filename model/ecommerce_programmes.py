@@ -31,6 +31,7 @@ import numpy as np
 
 from .designations import award
 from .parameters import scalar
+from .population import county_prefecture
 from .prefectures import prefectures
 from .streams import per_run
 
@@ -85,7 +86,7 @@ class RuralCounties:
         self.m = model
         frame = prefectures()
         counts = frame.counties.to_numpy().astype(int)
-        self.pref = np.repeat(np.arange(len(counts)), counts)                 # (103,)
+        self.pref = county_prefecture()                                      # (103,)
         first = np.concatenate([[0], np.cumsum(counts)[:-1]])
         rank = np.arange(len(self.pref)) - first[self.pref]                  # within its prefecture
         self.poverty = rank < frame.poverty_counties.to_numpy()[self.pref]

@@ -24,6 +24,13 @@ def lognormal_quantiles(n: int, sigma: float, rng: np.random.Generator) -> np.nd
     return rng.permutation(np.exp(sigma * ndtri(q) - sigma**2 / 2))
 
 
+@lru_cache(maxsize=None)
+def county_prefecture() -> np.ndarray:
+    """Prefecture index of each of the 103 county-level units, in model order."""
+    counts = prefectures().counties.to_numpy().astype(int)
+    return np.repeat(np.arange(N_PREF), counts)
+
+
 def largest_remainder(exact: np.ndarray, total: int) -> np.ndarray:
     """Whole counts summing to ``total`` from fractional ``exact`` ones: the largest remainders round up."""
     counts = np.floor(exact).astype(int)
