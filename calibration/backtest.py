@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from model.baselines import ForecastError, forecast
-from model.forecast import hubei_series
+from model.forecast import quantile_table, hubei_series
 
 MIN_SERIES = 6
 MIN_TRAIN = 5
@@ -63,10 +63,8 @@ def _model_gdp(origin: int, h: int, seed: int = 1) -> pd.DataFrame:
     drawn = parameters.draw(streams(seed, ids, "uncertainty"), overrides={"macro_data_until": origin})
     years = np.arange(2010, max(origin + h, 2016) + 1)       # the macro paths index incomes on 2015
     ahead = (years > origin) & (years <= origin + h)
-    gdp = Macro(years, drawn, streams(seed, ids, "macro")).gdp[:, ahead]
-    q = np.quantile(gdp, [0.5, 0.1, 0.9, 0.025, 0.975], axis=0)
-    return pd.DataFrame({"year": years[ahead], "median": q[0], "lo80": q[1], "hi80": q[2],
-                         "lo95": q[3], "hi95": q[4]})
+    gdp = Macro(years, drawn, streams(seed, ids, "macro")).gdp
+    return quantile_table(gdp, years, years[ahead]).reset_index(drop=True)
 
 
 def run(progress=None, frame=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -41,14 +41,14 @@ import numpy as np
 import pandas as pd
 
 from model.observations import PROVINCE
+from model.provinces import panel
 
 HERE = Path(__file__).parent
-PANEL = Path(__file__).parents[1] / "model" / "data" / "observed" / "province_panel.csv"
 PRIORS = HERE / "panel_priors.csv"
 
 
 def _wide(indicator: str) -> pd.DataFrame:
-    f = pd.read_csv(PANEL)
+    f = panel()                # read and validated once, as the model reads it
     return f[f.indicator == indicator].pivot_table(index="region", columns="year", values="value")
 
 

@@ -100,7 +100,7 @@ def statistical(s: pd.Series, years=YEARS, method: str = "auto") -> tuple[pd.Dat
     return out.sort_values("year"), used
 
 
-def _quantiles(values: np.ndarray, years: np.ndarray, keep) -> pd.DataFrame:
+def quantile_table(values: np.ndarray, years: np.ndarray, keep) -> pd.DataFrame:
     """Median and 80/95% bands over runs, values shaped (runs, years)."""
     q = np.quantile(values, [0.5, 0.1, 0.9, 0.025, 0.975], axis=0)
     frame = pd.DataFrame(q.T, columns=["median", "lo80", "hi80", "lo95", "hi95"])
@@ -120,14 +120,14 @@ def model_paths(scenario, as_of: int, runs: int, seed: int, params: dict | None 
     ds = simulate(resolve(scenario), runs=runs, seed=seed, params=over, end_year=YEARS[-1], **backend)
     if ds.chunks:
         ds = ds.load()
-    out = {ind: _quantiles(ds[ind].values, ds.year.values, YEARS)
+    out = {ind: quantile_table(ds[ind].values, ds.year.values, YEARS)
            for ind in catalogue.indicators().index if ind in ds}
     ids = np.arange(runs)
     drawn = parameters.draw(streams(seed, ids, "uncertainty"), resolve(scenario).uncertainties,
                             parameters.check_overrides(over, "params"))
     macro = Macro(ds.year.values, drawn, streams(seed, ids, "macro"))
-    out["gdp"] = _quantiles(macro.gdp, ds.year.values, YEARS)
-    out["population"] = _quantiles(macro.population_runs, ds.year.values, YEARS)
+    out["gdp"] = quantile_table(macro.gdp, ds.year.values, YEARS)
+    out["population"] = quantile_table(macro.population_runs, ds.year.values, YEARS)
     out["_attrs"] = ds.attrs
     return out
 
