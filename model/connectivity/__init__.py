@@ -131,8 +131,7 @@ class Connectivity:
         # the anchored frontier: the costliest village covered at the start
         self.theta0 = self.per_hh[np.arange(R), self.k - 1 - head]
         self.capacity = P["rollout_capacity"].astype(np.int64)
-        self.window = int(self.capacity.max()) + 1
-        self.span = np.arange(self.window)[None, :]
+        self.span = np.arange(int(self.capacity.max()) + 1)[None, :]     # villages one quarter can reach
         self._cover = None                   # cached sums over cohorts (``_cohort_totals``)
         self.coverage_version = 0            # bumped whenever ``covered_count`` changes (readers cache on it)
 
@@ -173,6 +172,27 @@ class Connectivity:
         self.covered_poor += poor
         self._cover = None                      # cached sums over cohorts are stale
         self.coverage_version += 1
+
+    def fund_tail(self, start, offsets, limit, scale, theta, money, y: int, quarter: int, eligible=None):
+        """The province pays the gap of the ranked villages from ``start`` on, cheapest first.
+
+        Villages ``start + offsets`` below ``limit`` (and of ``eligible`` runs)
+        are funded in rank order while the running gap ``scale x households x
+        (cost per household - theta)`` fits ``money``; returns (villages funded,
+        万元 spent) per run.
+        """
+        rows = self.rows
+        pos = start[:, None] + offsets
+        valid = (pos < self.n) & (pos < limit[:, None])
+        if eligible is not None:
+            valid &= eligible[:, None]
+        pos = np.minimum(pos, self.n - 1) - self.head
+        rural_now = self.m.macro.quarterly(self.rural_quarterly, y, quarter)   # (R, 17)
+        hh = self.share_sorted[rows, pos] * rural_now[rows, self.pref_sorted[rows, pos]]
+        gap = scale[:, None] * hh * np.maximum(self.per_hh[rows, pos] - theta[:, None], 0)
+        cum = np.cumsum(np.where(valid, gap, np.inf), axis=1)
+        funded = (cum <= money).sum(1)
+        return funded, np.where(funded > 0, cum[rows[:, 0], np.maximum(funded - 1, 0)], 0.0)
 
     @property
     def village_share(self) -> np.ndarray:
@@ -218,16 +238,8 @@ class Connectivity:
         budget = m.budget(self.lever, s)          # 万元 this quarter
         spent = np.zeros(R)
         if budget > 0:
-            pos = k_op[:, None] + self.span
-            valid = (pos < self.n) & (pos < (k_old + self.capacity)[:, None])
-            pos = np.minimum(pos, self.n - 1) - self.head
-            rows = self.rows
-            rural_now = m.macro.quarterly(self.rural_quarterly, y, quarter)   # (R, 17)
-            hh = self.share_sorted[rows, pos] * rural_now[rows, self.pref_sorted[rows, pos]]
-            gap = (decline * (1 - central))[:, None] * hh * np.maximum(self.per_hh[rows, pos] - theta[:, None], 0)
-            cum = np.cumsum(np.where(valid, gap, np.inf), axis=1)
-            funded = (cum <= budget).sum(1)
-            spent = np.where(funded > 0, cum[rows[:, 0], np.maximum(funded - 1, 0)], 0)
+            funded, spent = self.fund_tail(k_op, self.span, k_old + self.capacity, decline * (1 - central),
+                                           theta, budget, y, quarter)
             k_new = k_op + funded
         else:
             k_new = k_op

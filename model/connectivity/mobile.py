@@ -39,7 +39,7 @@ class Mobile:
         R, S = m.runs, m.n_steps
         self.ratio = P["village_4g_cost_ratio"]
         self.capacity = P["village_4g_capacity"].astype(np.int64)
-        self.window = int(self.capacity.max()) + 1
+        self.offsets = np.arange(int(self.capacity.max()) + 1)[None, :]     # villages one quarter can reach
         # the operators' 4G frontier for every step, precomputed (it depends on time only)
         t = m.years[0] + (np.arange(S) + 1) / 4                                   # end of each quarter
         self.decline = (1 - P["village_cost_decline"][:, None]) ** (t - m.years[0])   # (R, S)
@@ -105,18 +105,10 @@ class Mobile:
             spent = np.zeros(m.runs)
             eligible = self.ramp_done[:, s] & (money > 0)
             if eligible.any():
-                rows = c.rows
                 start = np.maximum(k_new, self.k_prof[:, s])
-                pos = start[:, None] + np.arange(self.window)[None, :]
-                valid = (pos < c.n) & (pos < (start + self.capacity)[:, None]) & eligible[:, None]
-                pos = np.minimum(pos, c.n - 1) - c.head
-                rural_now = m.macro.quarterly(c.rural_quarterly, y, quarter)
-                hh = c.share_sorted[rows, pos] * rural_now[rows, c.pref_sorted[rows, pos]]
-                scale = self.ratio * self.decline[:, s] * (1 - self.central[:, s])
-                gap = scale[:, None] * hh * np.maximum(c.per_hh[rows, pos] - self.theta[:, s, None], 0)
-                cum = np.cumsum(np.where(valid, gap, np.inf), axis=1)
-                funded = (cum <= money[:, None]).sum(1)
-                spent = np.where(funded > 0, cum[rows[:, 0], np.maximum(funded - 1, 0)], 0.0)
+                funded, spent = c.fund_tail(start, self.offsets, start + self.capacity,
+                                            self.ratio * self.decline[:, s] * (1 - self.central[:, s]),
+                                            self.theta[:, s], money[:, None], y, quarter, eligible)
                 k_new = np.where(funded > 0, start + funded, k_new)
         if self._extend(k_new) or self._ceiling is None or quarter == 0:
             self._ceiling = self.ceiling(y)       # moves with 4G coverage and, yearly, urbanisation
