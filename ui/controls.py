@@ -62,11 +62,7 @@ def _check(text: Text) -> list[str]:
                 problems.append(text("url_version", value=raw, version=MODEL_VERSION))
         elif name in known:
             lever = known[name]
-            try:
-                value = float(raw)
-            except (TypeError, ValueError):
-                value = math.nan
-            if not math.isfinite(value) or not lever.low <= value <= lever.high:
+            if _within(raw, lever.low, lever.high) is None:
                 problems.append(text("url_bad_lever", name=name, value=raw, low=lever.low, high=lever.high))
                 del params[name]
         elif name.startswith(PIN_PREFIX):
@@ -80,17 +76,23 @@ def _check(text: Text) -> list[str]:
     return problems
 
 
+def _within(raw, low: float, high: float) -> float | None:
+    """A link's value as a number within [low, high], or None."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
 def _restore_pin(name: str, raw, text: Text) -> str | None:
     """Pin an assumption from a link (``pin_<parameter>=value``); the problem, if the value is not valid."""
     items = {a.key: a for a in levers.assumptions()}
     if name not in items:
         return text("url_unknown", name=name)
     a = items[name]
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or not float(a.low) <= value <= float(a.high):
+    value = _within(raw, float(a.low), float(a.high))
+    if value is None:
         return text("url_bad_pin", name=name, value=raw, low=a.low, high=a.high)
     st.session_state["pins"] = [*st.session_state.get("pins", []), a.name]
     st.session_state[a.key] = value
