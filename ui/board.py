@@ -40,7 +40,7 @@ def cost_text(text: Text, cost: float, unit: str, indicator: str) -> str:
     """亿元 per unit gained, e.g. '0.0023亿元/亿元'; '—' when there is no gain or no money."""
     if cost is None or not math.isfinite(cost):
         return text("not_applicable")
-    number = f"{cost:.3g}" if text.zh else f"{cost:,.3g}"
+    number = f"{cost:{text.grouping}.3g}"
     shown = "" if unit == "%" else text.unit(unit, indicator)
     per = text("per_point") if unit == "%" else shown if text.zh else _singular(shown)
     return text("cost_value", cost=number, per=per)

@@ -38,7 +38,7 @@ def bands(da: xr.DataArray) -> pd.DataFrame:
 
 
 def _number_format(text: Text, decimals: int) -> str:
-    return f"{',' if not text.zh else ''}.{decimals}f"
+    return f"{text.grouping}.{decimals}f"
 
 
 def _layout(fig: go.Figure, title: str, y_title: str, text: Text, height: int = 380) -> go.Figure:
@@ -47,7 +47,7 @@ def _layout(fig: go.Figure, title: str, y_title: str, text: Text, height: int = 
         margin={"l": 10, "r": 10, "t": 45, "b": 10}, hovermode="closest", template="plotly_white",
         hoverlabel={"bgcolor": "white", "font": {"color": "#111827", "family": FONT}, "align": "left"},
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
-        yaxis={"title": y_title, "tickformat": "~f" if text.zh else ",~f"},
+        yaxis={"title": y_title, "tickformat": f"{text.grouping}~f"},
     )
     return fig
 
@@ -222,4 +222,4 @@ def regional_chart(indicator: str, base: xr.Dataset, current: xr.Dataset, year: 
                       annotation_position="top")
     fig = _layout(fig, "", "", text, height=520)
     return fig.update_layout(margin={"t": 20}, yaxis={"tickformat": ""}).update_xaxes(
-        title=text.unit(row.unit, indicator), tickformat="~f" if text.zh else ",~f")
+        title=text.unit(row.unit, indicator), tickformat=f"{text.grouping}~f")

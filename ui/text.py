@@ -54,11 +54,16 @@ class Text:
                 return own
         return self._units.get(unit, unit)
 
+    @property
+    def grouping(self) -> str:
+        """Thousands separator of number formats: none in Chinese statistics, a comma in English."""
+        return "" if self.zh else ","
+
     def number(self, value: float, decimals: int = 0) -> str:
         """A number: plain in Chinese (27764.3), grouped in English (27,764.3)."""
         if value is None or not math.isfinite(value):
             return self("not_applicable")
-        return f"{value:.{decimals}f}" if self.zh else f"{value:,.{decimals}f}"
+        return f"{value:{self.grouping}.{decimals}f}"
 
     def quantity(self, value: float, unit: str, decimals: int = 0, indicator: str | None = None) -> str:
         """A number with its unit, as statistics in this language write it."""
