@@ -43,10 +43,11 @@ def award(score: np.ndarray, designated: np.ndarray, places: np.ndarray,
     open_ = ~designated & np.isfinite(score)
     if eligible is not None:
         open_ &= eligible
-    key = np.where(open_, score, -np.inf)
-    order = np.argsort(-key, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(score.shape[1])[None, :].repeat(len(score), 0), axis=1)
-    new = open_ & (rank < np.broadcast_to(places, (len(score),))[:, None])
-    designated |= new
-    return new.sum(1)
+    # only the open candidates are ranked (often a few among many firms); ties: lower index first
+    rr, cc = np.nonzero(open_)
+    order = np.lexsort((-score[rr, cc], rr))
+    rr, cc = rr[order], cc[order]
+    rank = np.arange(len(rr)) - np.searchsorted(rr, np.arange(len(score)))[rr]
+    pick = rank < np.broadcast_to(places, (len(score),))[rr]
+    designated[rr[pick], cc[pick]] = True
+    return np.bincount(rr[pick], minlength=len(score))
