@@ -89,22 +89,24 @@ def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, area
     ds = xr.Dataset(data, coords=coords)
     ds.coords["region_en"] = ("region", region_en)
     ds.attrs.update({
-        "title": "Hubei Internet+ scenario model results",
-        "model_version": MODEL_VERSION,
-        "git_commit": git_commit(),
+        **provenance(seed),
         "scenario_id": scenario.id,
         "scenario_name_zh": scenario.name_zh,
         "scenario_name_en": scenario.name_en,
         "scenario_digest": scenario.digest(),
         "scenario_toml": scenario.to_toml(),
-        "seed": int(seed),
         "runs": int(runs),
         "params_overridden": json.dumps(sorted(overrides)),
-        "data_vintage": data_vintage(),
-        "params_file": parameters.fitted_label(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     })
     return ds
+
+
+def provenance(seed: int) -> dict:
+    """Attributes every results file carries: model version, git commit, seed, data and parameter vintage."""
+    return {"title": "Hubei Internet+ scenario model results", "model_version": MODEL_VERSION,
+            "git_commit": git_commit(), "seed": int(seed), "data_vintage": data_vintage(),
+            "params_file": parameters.fitted_label(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
 def atomic_write(path: str | Path, write) -> Path:
