@@ -11,20 +11,30 @@ import pandas as pd
 from model import catalogue
 
 LABELS_FILE = Path(__file__).with_name("labels.toml")
+PAGE_LABELS = Path(__file__).with_name("labels")       # one file per page: labels/<page>.toml
 LANGUAGES = {"zh": "中文", "en": "English"}
 COMPARATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 
 
 @lru_cache(maxsize=None)
 def labels() -> dict:
-    """The label tables; raises ValueError naming any key missing in one language."""
+    """The label tables (``labels.toml`` plus each page's file); raises ValueError naming a key
+    missing in one language or defined twice."""
     with LABELS_FILE.open("rb") as fh:
         data = tomllib.load(fh)
+    for path in sorted(PAGE_LABELS.glob("*.toml")):
+        with path.open("rb") as fh:
+            page = tomllib.load(fh)
+        for lang in LANGUAGES:
+            twice = set(page.get(lang, {})) & set(data[lang])
+            if twice:
+                raise ValueError(f"{path}: keys already defined elsewhere: {sorted(twice)}")
+            data[lang].update(page.get(lang, {}))
     for where, table in (("", data), ("units.", data.get("units", {}))):
         zh, en = set(table.get("zh", {})), set(table.get("en", {}))
         if not zh or zh != en:
-            raise ValueError(f"{LABELS_FILE}: [{where}zh] and [{where}en] must list the same keys; "
-                             f"differing: {sorted(zh ^ en)}")
+            raise ValueError(f"{LABELS_FILE} (and {PAGE_LABELS}/*.toml): [{where}zh] and [{where}en] must "
+                             f"list the same keys; differing: {sorted(zh ^ en)}")
     return data
 
 
