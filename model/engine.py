@@ -12,8 +12,11 @@ whatever the ensemble size or batch split.
 """
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator
 
@@ -32,7 +35,7 @@ from .manufacturing import Manufacturing
 from .population import N_PREF, prefecture_arrays
 from .provinces import Provinces
 from .public_services import PublicServices
-from .scenario import Scenario, ScenarioError, load, presets
+from .scenario import LEVER_YEARS, Scenario, ScenarioError, load, presets
 from .streams import streams
 from .tourism import Tourism
 
@@ -40,6 +43,8 @@ START_YEAR = 2010
 END_YEARS = range(2016, 2022)        # levers act from 2016; evaluation runs to 2021
 STEPS_PER_YEAR = 4
 DEFAULT_BATCH = 50          # runs per batch: per-step overhead amortised, memory modest (measured 25 vs 50 vs 100)
+LEVER_STEP = (LEVER_YEARS[0] - START_YEAR - 1) * STEPS_PER_YEAR    # first quarter in which money can act
+CHECKPOINT_RUNS = 200       # runs whose state at LEVER_STEP is kept for reuse (~1.4 MB each)
 
 # The mechanisms, in step order (a module may read the state of those before it).
 # Each has ``outputs`` ({variable: regional?}), ``step(s, y, quarter)``,
@@ -105,6 +110,14 @@ class Province(mesa.Model):
                     for k, reg in OUTPUTS.items()}
         self._record(0)
 
+    def fund(self, scenario: Scenario) -> None:
+        """Take another scenario's money (for a checkpoint before any money acts)."""
+        if self.s > LEVER_STEP or scenario.uncertainties != self.scenario.uncertainties:
+            raise ValueError("a scenario can only be swapped before its levers act and with the same pins")
+        self.scenario = scenario
+        self.allocated = scenario.spending(self.years, self.areas)
+        self._quarterly = (self.allocated * 1e4 / STEPS_PER_YEAR).tolist()
+
     # -- services for the modules ---------------------------------------------
     def streams(self, module: str) -> list[np.random.Generator]:
         return streams(self.seed, self.run_ids, module)
@@ -138,10 +151,12 @@ class Province(mesa.Model):
         for module in self.modules:
             module.record(y, self.out)
 
-    def run(self) -> dict[str, np.ndarray]:
-        """Step to the end year; return the annual outputs."""
-        while self.s < self.n_steps:
+    def run(self, until: int | None = None) -> dict[str, np.ndarray]:
+        """Step to the end year (or to step ``until``, for a checkpoint); return the annual outputs."""
+        while self.s < (self.n_steps if until is None else until):
             self.step()
+        if until is not None:
+            return self.out
         for module in self.modules:
             if hasattr(module, "finish"):
                 module.finish(self.out)
@@ -177,8 +192,7 @@ def run_batch(scenario: Scenario, ids: np.ndarray, seed: int, overrides: dict, e
     The arrays are the annual outputs plus the drawn values of the parameters
     in ``keep`` (prefixed ``PARAM``).  A task of the Dask backend.
     """
-    drawn = parameters.draw(streams(seed, ids, "uncertainty"), scenario.uncertainties, overrides)
-    model = Province(scenario, ids, seed, drawn, end_year)
+    model, drawn = _at_lever_year(scenario, ids, seed, overrides, end_year)
     out = model.run()
     # modules and model refer to each other: free the batch's state now, not at
     # the next cyclic garbage collection (which would let batches pile up)
@@ -187,6 +201,68 @@ def run_batch(scenario: Scenario, ids: np.ndarray, seed: int, overrides: dict, e
     model.modules.clear()
     mesa.Agent._ids.pop(model, None)      # mesa 3.3 keeps a per-model id counter for ever
     return ids, {**out, **{PARAM + k: drawn[k] for k in keep}}
+
+
+class Checkpoints:
+    """Batches' states at the first quarter money can act, kept for the next scenario (LRU).
+
+    Before 2016 no scenario spends anything, so a batch with the same runs,
+    seed, pinned and overridden parameters and end year is in the same state
+    whatever its levers: the app's slider moves, an optimiser's candidates and
+    a comparison's scenarios simulate only 2016-2020.  A copy of the state
+    continues exactly as the original would (the runs' generators included),
+    so results are bit-identical with or without the cache.
+    """
+
+    def __init__(self, max_runs: int):
+        self.max_runs, self._kept, self._lock = max_runs, OrderedDict(), threading.Lock()
+
+    @staticmethod
+    def key(scenario: Scenario, ids: np.ndarray, seed: int, overrides: dict, end_year: int) -> tuple:
+        def frozen(values: dict) -> tuple:
+            return tuple(sorted((k, np.asarray(v, dtype=float).tobytes()) for k, v in values.items()))
+        return frozen(scenario.uncertainties), np.asarray(ids).tobytes(), int(seed), frozen(overrides), end_year
+
+    def get(self, key):
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        return None
+
+    def put(self, key, runs: int, entry) -> None:
+        if runs > self.max_runs:
+            return
+        with self._lock:
+            self._kept[key] = entry
+            while sum(len(e[0].run_ids) for e in self._kept.values()) > self.max_runs:
+                old, _ = self._kept.popitem(last=False)[1]
+                mesa.Agent._ids.pop(old, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            for model, _ in self._kept.values():
+                mesa.Agent._ids.pop(model, None)
+            self._kept.clear()
+
+
+CHECKPOINTS = Checkpoints(CHECKPOINT_RUNS)
+
+
+def _at_lever_year(scenario: Scenario, ids: np.ndarray, seed: int, overrides: dict,
+                   end_year: int) -> tuple[Province, dict[str, np.ndarray]]:
+    """A batch's Province at ``LEVER_STEP`` with ``scenario``'s money, from the cache or simulated."""
+    key = Checkpoints.key(scenario, ids, seed, overrides, end_year)
+    kept = CHECKPOINTS.get(key)
+    if kept is None:
+        drawn = parameters.draw(streams(seed, ids, "uncertainty"), scenario.uncertainties, overrides)
+        model = Province(scenario, ids, seed, drawn, end_year)
+        model.run(until=LEVER_STEP)
+        CHECKPOINTS.put(key, len(ids), (copy.deepcopy(model), drawn))
+        return model, drawn
+    model, drawn = copy.deepcopy(kept)
+    model.fund(scenario)
+    return model, drawn
 
 
 def simulate(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, params: dict | None = None,

@@ -184,3 +184,25 @@ def test_finished_batches_are_not_kept_alive_by_mesa():
     before = set(map(id, mesa.Agent._ids))          # models other tests built by hand
     simulate("baseline", runs=3, seed=0, batch_size=1)
     assert set(map(id, mesa.Agent._ids)) <= before
+
+
+def test_a_kept_checkpoint_continues_exactly_as_a_fresh_run():
+    """The state kept at the first lever quarter gives bit-identical results, for any scenario."""
+    from model.engine import CHECKPOINTS, Province, _at_lever_year
+    from model.engine import resolve as resolve_scenario
+
+    accelerated = resolve_scenario("accelerated")
+    CHECKPOINTS.clear()
+    fresh = simulate(accelerated, runs=5, seed=11)               # cold: builds and keeps the checkpoint
+    simulate("baseline", runs=5, seed=11)                        # another scenario from the same checkpoint
+    reused = simulate(accelerated, runs=5, seed=11)
+    for name in fresh.data_vars:
+        np.testing.assert_array_equal(fresh[name].values, reused[name].values, err_msg=name)
+    pinned = simulate(spending({}, pins={"bass_q_households": 0.3}), runs=5, seed=11)   # pins: own checkpoint
+    assert not np.array_equal(pinned.broadband_subscribers.values,
+                              simulate("baseline", runs=5, seed=11).broadband_subscribers.values)
+    model, _ = _at_lever_year(accelerated, np.arange(5), 11, {}, 2020)
+    model.run()
+    with pytest.raises(ValueError, match="before its levers act"):
+        model.fund(accelerated)
+    assert isinstance(model, Province)
