@@ -208,14 +208,17 @@ class Checkpoints:
 
     Before 2016 no scenario spends anything, so a batch with the same runs,
     seed, pinned and overridden parameters and end year is in the same state
-    whatever its levers: the app's slider moves, an optimiser's candidates and
-    a comparison's scenarios simulate only 2016-2020.  A copy of the state
+    whatever its levers: once a batch has been asked for twice, the app's
+    slider moves and an optimiser's candidates simulate only 2016-2020
+    (one-off ensembles pay nothing for the copy).  A copy of the state
     continues exactly as the original would (the runs' generators included),
     so results are bit-identical with or without the cache.
     """
 
+    SEEN = 256                  # keys remembered: a state is kept the second time it is asked for
+
     def __init__(self, max_runs: int):
-        self.max_runs, self._kept, self._lock = max_runs, OrderedDict(), threading.Lock()
+        self.max_runs, self._kept, self._seen, self._lock = max_runs, OrderedDict(), OrderedDict(), threading.Lock()
 
     @staticmethod
     def key(scenario: Scenario, ids: np.ndarray, seed: int, overrides: dict, end_year: int) -> tuple:
@@ -224,15 +227,23 @@ class Checkpoints:
         return frozen(scenario.uncertainties), np.asarray(ids).tobytes(), int(seed), frozen(overrides), end_year
 
     def get(self, key):
+        """The kept entry, or None (remembering the key, so that a second ask keeps its state)."""
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
                 return self._kept[key]
+            self._seen[key] = self._seen.get(key, 0) + 1
+            self._seen.move_to_end(key)
+            while len(self._seen) > self.SEEN:
+                self._seen.popitem(last=False)
         return None
 
+    def wanted(self, key, runs: int) -> bool:
+        """Worth keeping: asked for before (one-off ensembles pay no copy) and small enough."""
+        with self._lock:
+            return runs <= self.max_runs and self._seen.get(key, 0) > 1
+
     def put(self, key, runs: int, entry) -> None:
-        if runs > self.max_runs:
-            return
         with self._lock:
             self._kept[key] = entry
             while sum(len(e[0].run_ids) for e in self._kept.values()) > self.max_runs:
@@ -244,6 +255,7 @@ class Checkpoints:
             for model, _ in self._kept.values():
                 mesa.Agent._ids.pop(model, None)
             self._kept.clear()
+            self._seen.clear()
 
 
 CHECKPOINTS = Checkpoints(CHECKPOINT_RUNS)
@@ -258,7 +270,8 @@ def _at_lever_year(scenario: Scenario, ids: np.ndarray, seed: int, overrides: di
         drawn = parameters.draw(streams(seed, ids, "uncertainty"), scenario.uncertainties, overrides)
         model = Province(scenario, ids, seed, drawn, end_year)
         model.run(until=LEVER_STEP)
-        CHECKPOINTS.put(key, len(ids), (copy.deepcopy(model), drawn))
+        if CHECKPOINTS.wanted(key, len(ids)):
+            CHECKPOINTS.put(key, len(ids), (copy.deepcopy(model), drawn))
         return model, drawn
     model, drawn = copy.deepcopy(kept)
     model.fund(scenario)

@@ -193,9 +193,11 @@ def test_a_kept_checkpoint_continues_exactly_as_a_fresh_run():
 
     accelerated = resolve_scenario("accelerated")
     CHECKPOINTS.clear()
-    fresh = simulate(accelerated, runs=5, seed=11)               # cold: builds and keeps the checkpoint
-    simulate("baseline", runs=5, seed=11)                        # another scenario from the same checkpoint
-    reused = simulate(accelerated, runs=5, seed=11)
+    fresh = simulate(accelerated, runs=5, seed=11)               # cold: nothing kept yet
+    assert not CHECKPOINTS._kept
+    simulate("baseline", runs=5, seed=11)                        # asked twice: the state is kept
+    assert len(CHECKPOINTS._kept) == 1
+    reused = simulate(accelerated, runs=5, seed=11)              # continues a copy of the kept state
     for name in fresh.data_vars:
         np.testing.assert_array_equal(fresh[name].values, reused[name].values, err_msg=name)
     pinned = simulate(spending({}, pins={"bass_q_households": 0.3}), runs=5, seed=11)   # pins: own checkpoint
