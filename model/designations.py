@@ -8,6 +8,7 @@ Vectorised over runs: ``score`` is (runs, candidates).
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 
@@ -35,19 +36,38 @@ def award(score: np.ndarray, designated: np.ndarray, places: np.ndarray,
     ``designated`` (bool, runs x candidates) is updated in place and returned;
     candidates already designated, not eligible, or with a non-finite score
     are never chosen, so the count never falls and never exceeds the pool.
-    Returns the number newly designated per run.
+    Ties go to the lower index.  Returns the number newly designated per run.
     """
     places = np.asarray(places)
     if np.any(places < 0) or not np.issubdtype(places.dtype, np.integer):
         raise ValueError("places must be non-negative integers")
-    open_ = ~designated & np.isfinite(score)
-    if eligible is not None:
-        open_ &= eligible
-    # only the open candidates are ranked (often a few among many firms); ties: lower index first
-    rr, cc = np.nonzero(open_)
-    order = np.lexsort((-score[rr, cc], rr))
-    rr, cc = rr[order], cc[order]
-    rank = np.arange(len(rr)) - np.searchsorted(rr, np.arange(len(score)))[rr]
-    pick = rank < np.broadcast_to(places, (len(score),))[rr]
-    designated[rr[pick], cc[pick]] = True
-    return np.bincount(rr[pick], minlength=len(score))
+    score = np.asarray(score, dtype=float)
+    ok = np.ones((1, 1), np.bool_) if eligible is None else np.atleast_2d(np.asarray(eligible, np.bool_))
+    new = np.zeros(len(score), np.int64)
+    _award(score, designated, np.broadcast_to(places, (len(score),)).astype(np.int64), ok, new)
+    return new
+
+
+@numba.njit(cache=True)
+def _award(score, designated, places, eligible, new):
+    """Per run: gather the open candidates, rank them (stable sort: ties keep index order), take the best."""
+    runs, n = score.shape
+    rows_e, cols_e = eligible.shape            # (1, 1), (1, n) or (runs, n): broadcast by hand
+    open_ = np.empty(n, np.int64)
+    for r in range(runs):
+        if places[r] == 0:
+            continue
+        m = 0
+        for c in range(n):
+            if not designated[r, c] and np.isfinite(score[r, c]) \
+                    and eligible[r if rows_e > 1 else 0, c if cols_e > 1 else 0]:
+                open_[m] = c
+                m += 1
+        if m == 0:
+            continue
+        found = open_[:m]
+        order = np.argsort(-score[r, found], kind="mergesort")
+        take = min(places[r], m)
+        for j in range(take):
+            designated[r, found[order[j]]] = True
+        new[r] = take

@@ -47,7 +47,7 @@ from ..prefectures import URBANISATION_PROVINCE_2015
 from ..streams import per_run
 from .fibre import CityFibre
 from .mobile import Mobile
-from .ranking import cohort_sums, operators_reach
+from .ranking import cohort_sums, operators_reach, tail_gaps
 from .schools import Schools
 
 # Start: every pool at the same fraction of its ceiling, never above this share of it
@@ -181,18 +181,14 @@ class Connectivity:
         (cost per household - theta)`` fits ``money``; returns (villages funded,
         万元 spent) per run.
         """
-        rows = self.rows
-        pos = start[:, None] + offsets
-        valid = (pos < self.n) & (pos < limit[:, None])
-        if eligible is not None:
-            valid &= eligible[:, None]
-        pos = np.minimum(pos, self.n - 1) - self.head
         rural_now = self.m.macro.quarterly(self.rural_quarterly, y, quarter)   # (R, 17)
-        hh = self.share_sorted[rows, pos] * rural_now[rows, self.pref_sorted[rows, pos]]
-        gap = scale[:, None] * hh * np.maximum(self.per_hh[rows, pos] - theta[:, None], 0)
-        cum = np.cumsum(np.where(valid, gap, np.inf), axis=1)
-        funded = (cum <= money).sum(1)
-        return funded, np.where(funded > 0, cum[rows[:, 0], np.maximum(funded - 1, 0)], 0.0)
+        ok = np.ones(len(start), np.bool_) if eligible is None else np.asarray(eligible, np.bool_)
+        money = np.broadcast_to(np.ravel(np.asarray(money, float)), (len(start),))
+        return tail_gaps(np.asarray(start, np.int64), np.ravel(offsets).astype(np.int64),
+                         np.asarray(limit, np.int64), *(np.broadcast_to(np.asarray(v, float), (len(start),))
+                                                       for v in (scale, theta)),
+                         np.ascontiguousarray(money), ok, self.n, self.head, self.share_sorted, self.pref_sorted,
+                         rural_now, self.per_hh)
 
     @property
     def village_share(self) -> np.ndarray:

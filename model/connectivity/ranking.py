@@ -40,3 +40,32 @@ def operators_reach(k_old, head, per_hh, theta, capacity):
             if per_hh[r, pos] <= theta[r]:
                 k_op[r] += 1
     return k_op
+
+
+@numba.njit(cache=True)
+def tail_gaps(start, offsets, limit, scale, theta, money, eligible, n, head, share_sorted, pref_sorted,
+              rural_now, per_hh):
+    """Villages at ranks ``start + offsets`` (below ``limit``) funded in order while the running gap fits ``money``.
+
+    The gap of a village is ``scale x households x max(cost per household - theta, 0)``;
+    stops at the first village the money cannot pay.  Returns (villages funded, 万元 spent)
+    per run; the running sum is the ``np.cumsum`` it replaces, to the last bit.
+    """
+    R = len(start)
+    funded, spent = np.zeros(R, np.int64), np.zeros(R)
+    for r in range(R):
+        if not eligible[r]:
+            continue
+        total = 0.0
+        for off in offsets:
+            pos = start[r] + off
+            if pos >= n or pos >= limit[r]:
+                break
+            j = pos - head
+            households = share_sorted[r, j] * rural_now[r, pref_sorted[r, j]]
+            total += scale[r] * households * max(per_hh[r, j] - theta[r], 0.0)
+            if total > money[r]:
+                break
+            funded[r] += 1
+            spent[r] = total
+    return funded, spent
