@@ -69,6 +69,8 @@ class ECommerce:
         zero = np.zeros((R, 1))
         self.cum_size = np.concatenate([zero, np.cumsum(f["size"][firm], axis=1)], 1)
         self.cum_w = np.concatenate([zero, np.cumsum(w[firm], axis=1)], 1)
+        for fixed in (self.keys, self.cum_size, self.cum_w):
+            fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
         self.start = (np.arange(R) * n)[:, None]
         self.rows = m.rows
         self.support_share = scalar(P, "ecommerce_support_share")

@@ -212,7 +212,8 @@ class Checkpoints:
     slider moves and an optimiser's candidates simulate only 2016-2020
     (one-off ensembles pay nothing for the copy).  A copy of the state
     continues exactly as the original would (the runs' generators included),
-    so results are bit-identical with or without the cache.
+    so results are bit-identical with or without the cache.  Arrays a module
+    marked read-only (its structure, clocks drawn once) are shared by the copies.
     """
 
     SEEN = 256                  # keys remembered: a state is kept the second time it is asked for
@@ -273,9 +274,26 @@ def _at_lever_year(scenario: Scenario, ids: np.ndarray, seed: int, overrides: di
         if CHECKPOINTS.wanted(key, len(ids)):
             CHECKPOINTS.put(key, len(ids), (copy.deepcopy(model), drawn))
         return model, drawn
-    model, drawn = copy.deepcopy(kept)
+    model, drawn = copy.deepcopy(kept, {id(a): a for a in _frozen(kept[0])})
     model.fund(scenario)
     return model, drawn
+
+
+def _frozen(model: Province) -> list[np.ndarray]:
+    """The read-only arrays of a model's modules (structure and clocks drawn once): shared, not copied."""
+    found, seen, todo = [], set(), list(model.modules)
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        for value in vars(obj).values():
+            if isinstance(value, np.ndarray):
+                if not value.flags.writeable:
+                    found.append(value)
+            elif type(value).__module__.startswith(__package__) and hasattr(value, "__dict__"):
+                todo.append(value)
+    return found
 
 
 def simulate(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, params: dict | None = None,

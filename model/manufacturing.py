@@ -156,6 +156,8 @@ class Manufacturing:
         self.n_candidates = np.zeros(R, np.int64)
         self.named = np.zeros((R, n), dtype=bool)          # per candidate slot
         self._reach = self.platform_reach()                # changes only when platform money connects firms
+        for fixed in (self.w, self.clock, self.merit, self.service_clock):
+            fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
         self.no_above = np.zeros((R, N_PREF, 1))
 
     def platform_reach(self) -> np.ndarray:

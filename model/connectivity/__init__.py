@@ -127,6 +127,8 @@ class Connectivity:
         # poor villages: villages of poverty counties (the 4,821 registered poor villages are not in the data)
         self.poor_per_pref = np.bincount(v["pref"], v["poverty"], minlength=N_PREF)
         self.share_sorted = v["share"][ranked]
+        for fixed in (self.per_hh, self.pref_sorted, self.poverty_sorted, self.share_sorted):
+            fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
 
         # the anchored frontier: the costliest village covered at the start
         self.theta0 = self.per_hh[np.arange(R), self.k - 1 - head]
