@@ -104,21 +104,22 @@ def allocate(z, budget: float, low, high) -> np.ndarray:
     if z.ndim == 2:
         return np.stack([allocate(row, budget, low, high) for row in z])
     w = np.where(cap > 0, z, 0.0)
-    if w.sum() <= 0:
-        w = (cap > 0).astype(float)
+    w = w / w.max() if w.max() > 0 else (cap > 0).astype(float)      # scaled: no denormal arithmetic
     y, left = np.zeros_like(cap), max(spare, 0.0)
     while left > 1e-15 * scale:
         open_ = (w > 0) & (y < cap)
         if not open_.any():
-            room = cap - y                  # every weighted area is full: fill the rest by room
-            y += left * room / room.sum()
             break
-        share = left * w[open_] / w[open_].sum()
+        share = left * (w[open_] / w[open_].sum())
         take = np.minimum(share, cap[open_] - y[open_])
         y[open_] += take
         left -= take.sum()
         if np.all(share <= take):
             break
+    room = cap - y
+    rest = max(spare, 0.0) - y.sum()       # every weighted area full, or rounding: the rest by room
+    if rest > 0 and room.sum() > 0:
+        y += rest * room / room.sum()
     return np.clip(low + y, low, high)
 
 
@@ -332,6 +333,8 @@ def _dataset(v: dict) -> xr.Dataset:
         "plan_objective": ((), float(score(plan_met[None])[0]), {"long_name_en": f"{obj}, plan"}),
         "plan_p_met": (("target",), plan_met.mean(0), {"long_name_en": "P(target met), plan"}),
         "plan_check_expected_met": ((), plan_check.sum(-1).mean(), {"long_name_en": "expected targets met, plan, fresh runs"}),
+        "plan_check_p_met": (("target",), plan_check.mean(0), {"long_name_en": "P(target met), plan, fresh runs"}),
+        "check_p_met": (yt, check.mean(1), {"long_name_en": "P(target met), best allocation, fresh runs"}),
         "plan_check_objective": ((), float(score(plan_check[None])[0]), {"long_name_en": f"{obj}, plan, fresh runs"}),
         "allocation_difference": (("area",), nan_area if j is None else v["best"][j] - v["plan"].to_numpy(),
                                   {"units": "亿元/年", "long_name_en": "best minus plan at the plan's total"}),
