@@ -404,6 +404,13 @@ def summary(ds: xr.Dataset, lang: str = "zh") -> list[str]:
                      f"   ({'规划比例' if zh else 'plan scaled'} {ds.plan_scaled_expected_met.values[i]:.2f})")
     lines.append((f"规划本身：{float(ds.plan_expected_met):.2f} / {float(ds.plan_check_expected_met):.2f}" if zh else
                   f"the plan itself: {float(ds.plan_expected_met):.2f} / {float(ds.plan_check_expected_met):.2f}"))
+    if ds.attrs["objective"] == "p_all_priority":
+        lines.append("P(全部优先目标达成)（优化样本 / 新样本）：" if zh else
+                     "P(all priority targets met) (optimisation runs / fresh runs):")
+        lines += [f"  {t:7.1f}亿元: {ds.objective_value.values[i]:.2f} / {ds.check_objective.values[i]:.2f}"
+                  for i, t in enumerate(ds.total.values)]
+        lines.append(("  规划本身：" if zh else "  the plan itself: ")
+                     + f"{float(ds.plan_objective):.2f} / {float(ds.plan_check_objective):.2f}")
     gain = ds.check_gain.values
     if np.isfinite(gain).any():
         order = [i for i in np.argsort(-np.abs(gain)) if abs(gain[i]) >= 0.05]

@@ -52,13 +52,13 @@ def allocation_chart(ds: xr.Dataset, i: int, t, names) -> go.Figure:
 def curve_chart(ds: xr.Dataset, t) -> go.Figure:
     x = ds.total.values
     fig = go.Figure([
-        go.Scatter(x=x, y=ds.expected_met.values, mode="lines+markers", name=t("optimise_curve_best")),
-        go.Scatter(x=x, y=ds.check_expected_met.values, mode="lines+markers", name=t("optimise_curve_check")),
-        go.Scatter(x=x, y=ds.plan_scaled_expected_met.values, mode="lines+markers", line={"dash": "dot"},
+        go.Scatter(x=x, y=ds.objective_value.values, mode="lines+markers", name=t("optimise_curve_best")),
+        go.Scatter(x=x, y=ds.check_objective.values, mode="lines+markers", name=t("optimise_curve_check")),
+        go.Scatter(x=x, y=ds.plan_scaled_objective.values, mode="lines+markers", line={"dash": "dot"},
                    name=t("optimise_curve_scaled")),
-        go.Scatter(x=[ds.attrs["plan_total"]], y=[float(ds.plan_check_expected_met)], mode="markers",
+        go.Scatter(x=[ds.attrs["plan_total"]], y=[float(ds.plan_check_objective)], mode="markers",
                    marker={"size": 14, "symbol": "star"}, name=t("optimise_curve_plan"))])
-    fig.update_layout(xaxis_title=t("optimise_budget"), yaxis_title=t("optimise_met"), height=420,
+    fig.update_layout(xaxis_title=t("optimise_budget"), yaxis_title=t(f"optimise_{ds.attrs['objective']}"), height=420,
                       xaxis_tickformat=f"{t.grouping}.0f", margin={"t": 30})
     return fig
 
@@ -88,8 +88,11 @@ def show(path: Path, t) -> None:
     cols = st.columns(4)
     cols[0].metric(t("optimise_total"), t.number(float(ds.total.values[requested]), 1))
     cols[1].metric(t("optimise_plan_total"), t.number(float(ds.attrs["plan_total"]), 1))
-    cols[2].metric(t("optimise_best_met"), t.number(float(ds.check_expected_met.values[requested]), 2))
-    cols[3].metric(t("optimise_plan_met"), t.number(float(ds.plan_check_expected_met), 2))
+    what = t(f"optimise_{ds.attrs['objective']}")
+    cols[2].metric(f"{t('optimise_best')}: {what}", t.number(float(ds.check_objective.values[requested]), 2),
+                   help=t("optimise_fresh"))
+    cols[3].metric(f"{t('optimise_plan')}: {what}", t.number(float(ds.plan_check_objective), 2),
+                   help=t("optimise_fresh"))
     st.subheader(t("optimise_allocation"))
     st.plotly_chart(allocation_chart(ds, requested, t, names), use_container_width=True)
     st.subheader(t("optimise_curve"))
