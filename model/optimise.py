@@ -249,7 +249,7 @@ def optimise(total: float | None = None, objective: str = "expected_met", priori
     skipped = sorted(curve - set(totals))
     columns = [ids.index(t) for t in priority]
     k = int(free.sum())
-    expected = len(totals) * popsize * max(k, 1) * (maxiter + 1) + 2 * (len(totals) + 1)
+    expected = len(totals) * (max(5, popsize * k) * (maxiter + 1) + 3)        # at most; + best, scaled, check
     done = [0]
 
     def run_design(allocs: np.ndarray, n_runs: int, s: int) -> np.ndarray:

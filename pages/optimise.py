@@ -94,9 +94,9 @@ def show(path: Path, t) -> None:
     cols[3].metric(f"{t('optimise_plan')}: {what}", t.number(float(ds.plan_check_objective), 2),
                    help=t("optimise_fresh"))
     st.subheader(t("optimise_allocation"))
-    st.plotly_chart(allocation_chart(ds, requested, t, names), use_container_width=True)
+    st.plotly_chart(allocation_chart(ds, requested, t, names), width="stretch")
     st.subheader(t("optimise_curve"))
-    st.plotly_chart(curve_chart(ds, t), use_container_width=True)
+    st.plotly_chart(curve_chart(ds, t), width="stretch")
     st.caption(t("optimise_note_sample"))
     st.subheader(t("optimise_gains"))
     if not len(at_plan):
