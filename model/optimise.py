@@ -48,6 +48,7 @@ fixed at the plan's yearly amounts), 3 totals, 4 runs, population 5 × 2,
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Callable
@@ -267,7 +268,7 @@ def optimise(total: float | None = None, objective: str = "expected_met", priori
 
     from . import distributed
     started = time.perf_counter()
-    cluster = distributed.cluster(scheduler, workers) if (scheduler or workers) else _null()
+    cluster = distributed.cluster(scheduler, workers) if (scheduler or workers) else contextlib.nullcontext()
     found = []
     with cluster:
         for t in totals:
@@ -288,14 +289,6 @@ def optimise(total: float | None = None, objective: str = "expected_met", priori
         plan_met, plan_check = _plan_met(runs, seed, ids), _plan_met(check_runs, seed + 1, ids)
     elapsed = time.perf_counter() - started
     return _dataset(locals())
-
-
-class _null:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _dataset(v: dict) -> xr.Dataset:
