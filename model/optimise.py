@@ -38,13 +38,15 @@ the best allocations and the plan are evaluated again on ``check_runs`` fresh
 runs (seed + 1) to show the out-of-sample difference.
 
 Default design (``DEFAULT``): every wired area free, 4 totals, ``runs`` = 16
-per candidate, population 5 × 11 = 55 candidates, at most 15 generations:
-at most 55 × 16 = 880 candidates (14,080 model runs) per total, 3,520
-candidates (56,320 runs) in all, plus the check (5 × 64 runs).  Measured on
-this machine (2 cores shared, serial): see docs/analysis/optimise.md.
+per candidate, population 5 × 11 = 55 candidates, at most 15 generations
+after the first population: at most 55 × 16 = 880 candidates (× 16 runs =
+14,080 model runs) per total, 3,520
+candidates (56,320 runs) in all, plus the check (4 × 64 runs + the plan).
+Measured here, serial: 1,772 s wall with the 2 cores shared by three other
+jobs (load 5-7), 14.3 CPU minutes (about 15 min on an idle core).
 ``QUICK``: two areas free (infrastructure, advanced manufacturing; the rest
 fixed at the plan's yearly amounts), 3 totals, 4 runs, population 5 × 2,
-3 generations: under a minute.
+3 generations, 8 check runs: 35 s for the whole command under the same load.
 """
 from __future__ import annotations
 
