@@ -413,6 +413,6 @@ def summary(ds: xr.Dataset, lang: str = "zh") -> list[str]:
                      "P(met), best minus plan at the plan's total (fresh runs, |Δ| >= 0.05):")
         lines += [f"  {ds.target.values[i]} {tnames[i]}: {gain[i]:+.2f}" for i in order] or ["  -"]
     lines.append(("收敛：" if zh else "convergence: ") + "; ".join(
-        f"{t:.1f}: nit {int(n)}, nfev {int(f)}, {'ok' if s else 'maxiter'}"
+        f"{t:.1f}: nit {int(n)}, nfev {int(f)}, {'converged' if s else 'maxiter reached'}"
         for t, n, f, s in zip(ds.total.values, ds.nit.values, ds.nfev.values, ds.success.values)))
     return lines
