@@ -154,6 +154,40 @@ def cmd_params(args) -> int:
     return 0
 
 
+def cmd_optimise(args) -> int:
+    """The best split of a total across the wired areas (model/optimise.py); netCDF + summary."""
+    from . import optimise, results
+    out = Path(args.out) if args.out else RESULTS_DIR / ("optimise-quick.nc" if args.quick else "optimise.nc")
+    if out.suffix != ".nc":
+        raise ValueError(f"--out {out}: the results file must end in .nc")
+    design = dict(optimise.QUICK if args.quick else optimise.DEFAULT)
+    for key in ("runs", "popsize", "maxiter"):
+        if getattr(args, key, None) is not None:
+            design[key] = getattr(args, key)
+    if args.areas is not None:
+        design["areas"] = [a.strip() for a in args.areas.split(",") if a.strip()]
+    bounds = {}
+    for item in filter(None, (args.bounds or "").split(",")):
+        try:
+            area, rng = item.split("=")
+            bounds[area.strip()] = tuple(float(x) for x in rng.split(":"))
+            assert len(bounds[area.strip()]) == 2
+        except (ValueError, AssertionError):
+            raise ValueError(f"--bounds {item!r}: write area=low:high (亿元/yr), e.g. ecommerce=0.5:3") from None
+    priority = [t.strip() for t in args.priority.split(",") if t.strip()] if args.priority else None
+    with Progress(TextColumn("[bold]optimise[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("candidates"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("optimise", total=None)
+        ds = optimise.optimise(args.total, args.objective, priority, bounds or None, seed=args.seed,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total),
+                               scheduler=args.scheduler, workers=args.workers, **design)
+    results.save(ds, out)
+    for line in optimise.summary(ds, args.lang):
+        console.print(line, markup=False, highlight=False)
+    console.print(f"wrote {out} ({ds.attrs['elapsed_seconds']} s)")
+    return 0
+
+
 PARAMETERS_HEADER = """# Parameter table
 
 Generated from `model/data/parameters/*.csv` by `uv run python -m model params > docs/PARAMETERS.md`
@@ -198,6 +232,22 @@ def parser() -> argparse.ArgumentParser:
     fc.set_defaults(func=cmd_forecast)
     sub.add_parser("scenarios", help="list the preset scenarios").set_defaults(func=cmd_scenarios)
     sub.add_parser("params", help="print the parameter table as Markdown").set_defaults(func=cmd_params)
+    opt = sub.add_parser("optimise", help="best split of a total budget across the areas (robust, scipy DE)")
+    opt.add_argument("--total", type=float, help="亿元 over 2016-2020 (default: the plan's, an assumption)")
+    opt.add_argument("--objective", choices=("expected_met", "p_all_priority"), default="expected_met")
+    opt.add_argument("--priority", help="comma-separated target ids for p_all_priority")
+    opt.add_argument("--areas", help="comma-separated areas free to vary (the rest keep the plan's money)")
+    opt.add_argument("--bounds", help="narrower bounds, 亿元/yr: area=low:high,...")
+    opt.add_argument("--quick", action="store_true", help="2 areas free, 4 runs, 3 generations (< 1 min)")
+    opt.add_argument("--out", help="results file (default results/optimise.nc or optimise-quick.nc)")
+    opt.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    for key, what in (("runs", "runs per candidate (default 16, quick 4)"),
+                      ("popsize", "population per free area (default 5)"),
+                      ("maxiter", "generations (default 15, quick 3)")):
+        opt.add_argument(f"--{key}", type=int, default=argparse.SUPPRESS, help=what)
+    opt.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the summary")
+    distributed.add_cluster_options(opt)
+    opt.set_defaults(func=cmd_optimise)
     return p
 
 
