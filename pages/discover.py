@@ -176,11 +176,11 @@ def show(ds: xr.Dataset, path: Path, t) -> None:
         return
     st.dataframe(table, hide_index=True)
     st.subheader(t("discover_trajectory"))
-    st.plotly_chart(trajectory_chart(ds, tid, t), use_container_width=True)
+    st.plotly_chart(trajectory_chart(ds, tid, t), width="stretch")
     st.subheader(t("discover_cases"))
     if len(table) == 1:
         st.caption(t("discover_one_dim"))
-    st.plotly_chart(cases_chart(ds, tid, t), use_container_width=True)
+    st.plotly_chart(cases_chart(ds, tid, t), width="stretch")
 
 
 def main() -> None:
