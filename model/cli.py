@@ -156,15 +156,14 @@ def cmd_params(args) -> int:
 
 def cmd_discover(args) -> int:
     """Scenario discovery (``model/discover.py``): PRIM boxes of the conditions under which targets are missed."""
-    from . import discover, experiments, results
+    from . import discover, results
     out = Path(args.out) if args.out else RESULTS_DIR / ("discover-quick.nc" if args.quick else "discover.nc")
     if out.suffix != ".nc":
         raise ValueError(f"--out {out}: the results file must end in .nc")
-    n = args.n or (discover.QUICK_N if args.quick else discover.DEFAULT_N)
+    n = args.n if args.n is not None else discover.QUICK_N if args.quick else discover.DEFAULT_N
     runs = args.runs
     targets = [t.strip() for t in args.targets.split(",") if t.strip()] if args.targets else None
     factors = discover.quick_factors() if args.quick else None
-    discover._check(targets, n, runs, factors, discover.MISS_BELOW, discover.MIN_COVERAGE)  # before any run
     with Progress(TextColumn("[bold]discover[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("samples"),
                   TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("discover", total=n)
@@ -187,7 +186,8 @@ def cmd_discover(args) -> int:
     for tid in ds.target.values:
         b = ds.sel(target=tid)
         name = t.loc[tid, "name_zh" if zh else "name_en"]
-        share = f"{float(b.missed_share):.0%}"
+        s = float(b.missed_share)
+        share = f"{s:.2%}" if 0 < s < 0.005 else f"{s:.0%}"
         if str(b.status.values) == "box":
             conds = discover.conditions(ds, tid, args.lang)
             joined = (" 且 " if zh else " and ").join(conds) if conds else ("（无限制）" if zh else "(no restriction)")

@@ -28,8 +28,9 @@ reported.
 
 Default design (sized for about 30 minutes on this 2-core machine):
 ``DEFAULT_N`` = 5000 samples x ``DEFAULT_RUNS`` = 3 runs = 15,000 model runs
-over all 118 factors (11 levers, 107 uncertainties); see
-``docs/analysis/discover.md`` for the measured times.  ``--quick``: 100
+over all 118 factors (11 levers, 107 uncertainties): measured 534 s CPU (8.9 min;
+~31 ms a run; PRIM 54 s for 15 boxes), 22 min wall while the two cores were shared
+with other work (docs/analysis/discover.md).  ``--quick``: 100
 samples x 3 runs over the 11 levers and three uncertainties (``QUICK_UNCERTAINTIES``).
 """
 from __future__ import annotations

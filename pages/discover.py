@@ -56,6 +56,11 @@ def run_quick(t) -> None:
     load.clear()
 
 
+def share(t, s: float) -> str:
+    """A share of samples: whole percent, two decimals when it would round to 0 % without being 0."""
+    return f"{100 * s:.2f}%" if 0 < s < 0.005 else t.probability(s)
+
+
 def status_text(t, status: str) -> str:
     return t(f"discover_status_{status}")
 
@@ -67,7 +72,7 @@ def summary(ds: xr.Dataset, t, names: pd.DataFrame) -> pd.DataFrame:
         box = str(b.status.values) == "box"
         rows.append({t("discover_col_target"): f"{t.name(names.loc[tid])} ({tid})",
                      t("discover_col_year"): int(names.loc[tid, "target_year"]),
-                     t("discover_col_share"): t.probability(float(b.missed_share)),
+                     t("discover_col_share"): share(t, float(b.missed_share)),
                      t("discover_col_status"): status_text(t, str(b.status.values)),
                      t("discover_col_coverage"): round(float(b.coverage), 2) if box else None,
                      t("discover_col_density"): round(float(b.density), 2) if box else None,
@@ -113,8 +118,9 @@ def trajectory_chart(ds: xr.Dataset, tid: str, t) -> go.Figure:
                                name=t("discover_trajectory")))
     fig.add_trace(go.Scatter(x=[float(b.coverage)], y=[float(b.density)], mode="markers",
                              marker={"symbol": "star", "size": 16, "color": "#d62728"}, name=t("discover_chosen")))
-    fig.update_layout(xaxis_title=t("discover_coverage"), yaxis_title=t("discover_density"), height=380,
-                      xaxis_range=[0, 1.02], yaxis_range=[0, 1.02], margin={"t": 30})
+    fig.update_layout(xaxis_title=t("discover_coverage"), yaxis_title=t("discover_density"), height=400,
+                      xaxis_range=[0, 1.02], yaxis_range=[0, 1.05], margin={"t": 30},
+                      legend={"orientation": "h", "y": -0.25})
     return fig
 
 
@@ -163,13 +169,13 @@ def show(ds: xr.Dataset, path: Path, t) -> None:
     status = str(b.status.values)
     if status != "box":
         st.warning(t("discover_no_box", name=t.name(names.loc[tid]), status=status_text(t, status),
-                     share=t.probability(float(b.missed_share))))
+                     share=share(t, float(b.missed_share))))
         return
     st.subheader(t("discover_box_header"))
     c1, c2, c3 = st.columns(3)
     c1.metric(t("discover_coverage"), f"{float(b.coverage):.2f}")
     c2.metric(t("discover_density"), f"{float(b.density):.2f}")
-    c3.metric(t("discover_missed_share"), t.probability(float(b.missed_share)))
+    c3.metric(t("discover_missed_share"), share(t, float(b.missed_share)))
     table = box_table(ds, tid, t)
     if table.empty:
         st.write(t("discover_no_restriction"))
