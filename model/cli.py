@@ -190,7 +190,8 @@ def cmd_discover(args) -> int:
         share = f"{s:.2%}" if 0 < s < 0.005 else f"{s:.0%}"
         if str(b.status.values) == "box":
             conds = discover.conditions(ds, tid, args.lang)
-            joined = (" 且 " if zh else " and ").join(conds) if conds else ("（无限制）" if zh else "(no restriction)")
+            none = "（无显著条件）" if zh else "(no significant condition)"
+            joined = (" 且 " if zh else " and ").join(conds) if conds else none
             console.print(f"[bold]{tid}[/] {name} ({'未达标' if zh else 'missed'} {share}): {joined}; "
                           f"{'覆盖率' if zh else 'coverage'} {float(b.coverage):.2f}, "
                           f"{'密度' if zh else 'density'} {float(b.density):.2f}")

@@ -147,3 +147,14 @@ def test_page_shows_the_box_of_a_results_file(monkeypatch, tmp_path, own_lever):
     assert "Where does it fail" in at.title[0].value
     at.selectbox[0].set_value("ecommerce_volume").run()
     assert not at.exception
+
+
+def test_page_runs_the_quick_design_and_shows_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(discover, "QUICK_N", 20)           # the page reads these at run time
+    monkeypatch.setattr(discover, "DEFAULT_RUNS", 1)
+    monkeypatch.setattr(discover, "quick_factors", lambda: OWN_LEVER["factors"])
+    at = page(monkeypatch, tmp_path)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert (tmp_path / "discover-quick.nc").exists()
+    assert at.selectbox and at.dataframe
