@@ -112,7 +112,8 @@ def test_cli_quick_writes_netcdf_with_provenance(tmp_path, capsys):
         assert "git_commit" in ds.attrs and ds.sizes["sample"] == 24
 
 
-@pytest.mark.parametrize("args", [["--n", "5"], ["--n", "0"], ["--targets", "nope"], ["--out", "x.txt"], ["--runs", "0"]])
+@pytest.mark.parametrize("args", [["--n", "5"], ["--n", "0"], ["--targets", "nope"], ["--out", "x.txt"],
+                                  ["--runs", "0"]])
 def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, args, capsys):
     out = tmp_path / "d.nc"
     argv = ["discover", "--quick", "--out", str(out), *args]
