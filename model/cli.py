@@ -188,6 +188,54 @@ def cmd_optimise(args) -> int:
     return 0
 
 
+def cmd_discover(args) -> int:
+    """Scenario discovery (``model/discover.py``): PRIM boxes of the conditions under which targets are missed."""
+    from . import discover, results
+    out = Path(args.out) if args.out else RESULTS_DIR / ("discover-quick.nc" if args.quick else "discover.nc")
+    if out.suffix != ".nc":
+        raise ValueError(f"--out {out}: the results file must end in .nc")
+    n = args.n if args.n is not None else discover.QUICK_N if args.quick else discover.DEFAULT_N
+    runs = args.runs
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()] if args.targets else None
+    factors = discover.quick_factors() if args.quick else None
+    with Progress(TextColumn("[bold]discover[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("samples"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("discover", total=n)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done)
+            if done == total:
+                bar.console.print("PRIM ...")
+        ds = discover.discover(targets, n=n, runs=runs, seed=args.seed, factors=factors, progress=progress,
+                               **{k: v for k, v in distributed.backend_kwargs(args).items() if k != "backend"})
+    zh = args.lang == "zh"
+    t = catalogue.targets()
+    console.print(f"{'情景发现' if zh else 'Scenario discovery'}: {n} × {runs} = {n * runs} "
+                  f"{'次模拟' if zh else 'runs'}, {ds.attrs['n_factors']} {'个因素' if zh else 'factors'}; "
+                  + ("未达标 = 样本各次模拟中达标比例 < 0.5（假设）；所选方框 = 覆盖率 ≥ 0.5 中密度最高者（假设）" if zh else
+                     "missed = share of a sample's runs meeting the target < 0.5 (assumption); box = densest "
+                     "with coverage >= 0.5 (assumption)"), markup=False, highlight=False)
+    status_text = {"never_missed": ("从未未达标", "never missed"), "always_missed": ("始终未达标", "always missed"),
+                   "rarely_missed": ("极少未达标", "rarely missed"), "mostly_missed": ("几乎总是未达标", "almost always missed")}
+    for tid in ds.target.values:
+        b = ds.sel(target=tid)
+        name = t.loc[tid, "name_zh" if zh else "name_en"]
+        s = float(b.missed_share)
+        share = f"{s:.2%}" if 0 < s < 0.005 else f"{s:.0%}"
+        if str(b.status.values) == "box":
+            conds = discover.conditions(ds, tid, args.lang)
+            none = "（无显著条件）" if zh else "(no significant condition)"
+            joined = (" 且 " if zh else " and ").join(conds) if conds else none
+            console.print(f"[bold]{tid}[/] {name} ({'未达标' if zh else 'missed'} {share}): {joined}; "
+                          f"{'覆盖率' if zh else 'coverage'} {float(b.coverage):.2f}, "
+                          f"{'密度' if zh else 'density'} {float(b.density):.2f}")
+        else:
+            console.print(f"{tid} {name}: {status_text[str(b.status.values)][0 if zh else 1]} ({share})")
+    results.save(ds, out)
+    console.print(f"wrote {out}")
+    return 0
+
+
 PARAMETERS_HEADER = """# Parameter table
 
 Generated from `model/data/parameters/*.csv` by `uv run python -m model params > docs/PARAMETERS.md`
@@ -230,6 +278,17 @@ def parser() -> argparse.ArgumentParser:
     fc.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     distributed.add_cluster_options(fc)
     fc.set_defaults(func=cmd_forecast)
+    from .discover import DEFAULT_N, DEFAULT_RUNS, QUICK_N
+    dsc = sub.add_parser("discover", help="scenario discovery: PRIM boxes where targets are missed")
+    dsc.add_argument("--targets", help="comma-separated target ids (default: every modelled target)")
+    dsc.add_argument("--n", type=int, help=f"samples (default {DEFAULT_N}; --quick {QUICK_N})")
+    dsc.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"runs per sample (default {DEFAULT_RUNS})")
+    dsc.add_argument("--quick", action="store_true", help=f"{QUICK_N} samples over the levers and 3 uncertainties")
+    dsc.add_argument("--out", help="results file (default results/discover.nc or discover-quick.nc)")
+    dsc.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    dsc.add_argument("--lang", choices=("zh", "en"), default="zh", help="names in the summary")
+    distributed.add_cluster_options(dsc)
+    dsc.set_defaults(func=cmd_discover)
     sub.add_parser("scenarios", help="list the preset scenarios").set_defaults(func=cmd_scenarios)
     sub.add_parser("params", help="print the parameter table as Markdown").set_defaults(func=cmd_params)
     opt = sub.add_parser("optimise", help="best split of a total budget across the areas (robust, scipy DE)")
