@@ -322,7 +322,8 @@ def _dataset(method, names, source, unit, design, y, stats, table, n, runs, seed
         "design": (("sample", "factor"), design.to_numpy(float), {"long_name_en": "factor values of each sample"}),
         "design_unit": (("sample", "factor"), unit, {"long_name_en": "the design in the unit hypercube (SALib)"}),
         "y": (("sample", "measure", "outcome"), y,
-              {"long_name_en": "per sample: mean indicator value over its runs (value), share of runs meeting the target (p_met)"}),
+              {"long_name_en": "per sample: mean indicator value over its runs (value), "
+                               "share of runs meeting the target (p_met)"}),
         "outcome_std": (("measure", "outcome"), y.std(axis=0), {"long_name_en": "standard deviation over the design"}),
     })
     coords = {"measure": list(MEASURES), "outcome": table.index.tolist(), "factor": names,

@@ -109,7 +109,8 @@ def _show(ds: xr.Dataset, path: Path, t) -> None:
     unit = str(ds.outcome_unit.sel(outcome=outcome).values) if measure == "value" else "P"
     if a["method"] == "morris":
         norm = c3.radio(t("sensitivity_scale"), [True, False], key="sensitivity_scale",
-                        format_func=lambda v: t("sensitivity_scale_norm") if v else t("sensitivity_scale_raw", unit=unit))
+                        format_func=lambda v: t("sensitivity_scale_norm") if v
+                        else t("sensitivity_scale_raw", unit=unit))
         key, conf = ("mu_star_norm", "mu_star_conf_norm") if norm else ("mu_star", "mu_star_conf")
         axis = t("sensitivity_axis_norm") if norm else t("sensitivity_axis_raw", unit=unit)
     else:
