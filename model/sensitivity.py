@@ -27,8 +27,9 @@ standard deviation over the design, so targets with different units are
 comparable (0 when the outcome does not vary at all).  Sobol: first-order
 S1 and total ST with bootstrap 95 % intervals (Saltelli/Jansen estimators);
 NaN where the outcome does not vary.  By default Sobol takes the ``k`` factors
-ranked highest by the newest Morris result (largest ``mu_star_norm`` of any
-target-year value).
+ranked highest by the newest Morris result: the largest sum of ``mu_star_norm``
+over the target-year values (the factors that matter for the most targets);
+give ``targets`` to rank for those targets only.
 
 Default designs, sized for <= 30 min on this 2-core machine (see
 docs/analysis/sensitivity.md for the measured times):
@@ -238,7 +239,8 @@ def summary(ds: xr.Dataset, lang: str = "zh", count: int = 3, measure: str = "va
 
 
 def screened(k: int, targets: list[str] | None = None, path: Path | None = None) -> tuple[list[str], str]:
-    """The ``k`` factors a Morris result ranks highest (max ``mu_star_norm`` over target-year values)."""
+    """The ``k`` factors a Morris result ranks highest: largest sum of ``mu_star_norm`` over the
+    target-year values (of ``targets`` if given), i.e. the factors that matter for the most targets."""
     if path is None:
         found = result_files("morris")
         if not found:
@@ -252,7 +254,7 @@ def screened(k: int, targets: list[str] | None = None, path: Path | None = None)
         rows = rows[np.isin(ds.target.sel(outcome=rows).values, targets)]
     if rows.size == 0:
         raise ValueError(f"{path}: none of the targets {targets} is in this Morris result")
-    score = ds.mu_star_norm.sel(measure="value", outcome=rows).max("outcome").to_series()
+    score = ds.mu_star_norm.sel(measure="value", outcome=rows).sum("outcome").to_series()
     return list(score.sort_values(ascending=False).index[:k]), str(path)
 
 

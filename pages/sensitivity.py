@@ -131,7 +131,7 @@ def _show(ds: xr.Dataset, path: Path, t) -> None:
     st.dataframe(table.rename(columns={"name": t("sensitivity_col_target"), "year": t("sensitivity_col_year"),
                                        "top": t("sensitivity_col_top")})
                  [[t("sensitivity_col_target"), t("sensitivity_col_year"), t("sensitivity_col_top")]],
-                 hide_index=True)
+                 hide_index=True, column_config={t("sensitivity_col_top"): st.column_config.TextColumn(width="large")})
     st.caption(t("sensitivity_overview_note"))
     st.download_button(t("sensitivity_download"), path.read_bytes(), file_name=path.name,
                        mime="application/x-netcdf", key="sensitivity_download", on_click="ignore")
