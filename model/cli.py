@@ -167,11 +167,15 @@ def cmd_sensitivity(args) -> int:
     key = "mu_star / sd (95% CI half-width)" if args.method == "morris" else "ST (95% CI half-width)"
     table = Table(title=f"{args.method}: N {ds.attrs['N']}, {ds.attrs['runs_per_sample']} runs/sample, "
                         f"{ds.attrs['model_runs']} model runs, {ds.factor.size} factors, seed {args.seed}")
-    for col in ("target", "year", f"top factors: {key}"):
+    for col in ("target", "year", "sd over design", f"top factors: {key}"):
         table.add_column(col, overflow="fold")
     for _, r in sa.summary(ds, args.lang).iterrows():
-        table.add_row(r["name"], f"{r.year}" + ("" if r.year == r.target_year else " (holds?)"), r.top)
+        table.add_row(r["name"], f"{r.year}" + ("" if r.year == r.target_year else " (holds?)"),
+                      f"{r.sd:,.3g} {r.unit}", r.top)
     console.print(table)
+    if args.method == "sobol":
+        console.print("ST = share of the variance the design's factors cause (the others averaged over runs): "
+                      "compare the sd with the Morris design's to see whether they matter at all")
     console.print(f"outcome = mean indicator over each sample's runs; {ds.attrs['factor_distributions']}; "
                   f"{ds.attrs['elapsed_seconds']} s. wrote {out}", markup=False, highlight=False)
     return 0

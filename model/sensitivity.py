@@ -113,6 +113,13 @@ def sample(method: str, names: list[str], n: int, seed: int) -> np.ndarray:
     return sobol.sample(_problem(names), n, calc_second_order=False, scramble=True, seed=seed)
 
 
+def spread(y: np.ndarray) -> np.ndarray:
+    """Standard deviation over the samples (axis 0); 0 where it is float round-off (<= 1e-9 of the level)."""
+    y = np.asarray(y, dtype=float)
+    std = y.std(axis=0)
+    return np.where(std > 1e-9 * np.maximum(np.abs(y).max(axis=0), 1.0), std, 0.0)
+
+
 def analyse(method: str, names: list[str], unit: np.ndarray, y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     """SALib's analysis of outputs ``y`` (samples, outcomes) of the design ``unit``: stat -> (outcome, factor).
 
@@ -123,7 +130,7 @@ def analyse(method: str, names: list[str], unit: np.ndarray, y: np.ndarray, seed
     y = np.atleast_2d(np.asarray(y, dtype=float).T).T
     keys = MORRIS_STATS if method == "morris" else SOBOL_STATS
     out = {key: np.full((y.shape[1], len(names)), np.nan) for key in keys}
-    std = y.std(axis=0)
+    std = spread(y)
     for j in range(y.shape[1]):
         if method == "sobol" and not std[j] > 0:
             continue
@@ -226,15 +233,15 @@ def summary(ds: xr.Dataset, lang: str = "zh", count: int = 3, measure: str = "va
     for outcome in ds.outcome.values:
         rank = ranking(ds, outcome, measure)
         key, conf = ("mu_star_norm", "mu_star_conf_norm") if ds.attrs["method"] == "morris" else ("ST", "ST_conf")
-        if not float(ds.outcome_std.sel(measure=measure, outcome=outcome)) > 0:
-            top = "不随因素变化" if lang == "zh" else "constant over the design"
-        else:
-            top = "; ".join(f"{factor_label(f, r.kind, r.module, r.name_zh, r.name_en, lang)} "
-                            f"{r[key]:.2f}±{r[conf]:.2f}" for f, r in rank[rank[key] > 0].head(count).iterrows())
+        sd = float(ds.outcome_std.sel(measure=measure, outcome=outcome))
+        top = "; ".join(f"{factor_label(f, r.kind, r.module, r.name_zh, r.name_en, lang)} "
+                        f"{r[key]:.2f}±{r[conf]:.2f}" for f, r in rank[rank[key] > 0].head(count).iterrows())
+        if not sd > 0:
+            top = "不随设计中的因素变化" if lang == "zh" else "constant over the design"
         o = ds.sel(outcome=outcome)
         rows.append({"outcome": outcome, "target": str(o.target.values),
                      "name": str(o[f"outcome_name_{lang}"].values), "year": int(o.year),
-                     "target_year": int(o.target_year), "top": top})
+                     "target_year": int(o.target_year), "sd": sd, "unit": str(o.outcome_unit.values), "top": top})
     return pd.DataFrame(rows).set_index("outcome")
 
 
@@ -326,7 +333,8 @@ def _dataset(method, names, source, unit, design, y, stats, table, n, runs, seed
         "y": (("sample", "measure", "outcome"), y,
               {"long_name_en": "per sample: mean indicator value over its runs (value), "
                                "share of runs meeting the target (p_met)"}),
-        "outcome_std": (("measure", "outcome"), y.std(axis=0), {"long_name_en": "standard deviation over the design"}),
+        "outcome_std": (("measure", "outcome"), spread(y),
+                        {"long_name_en": "standard deviation over the design (0: constant)"}),
     })
     coords = {"measure": list(MEASURES), "outcome": table.index.tolist(), "factor": names,
               "sample": np.arange(len(design))}

@@ -106,7 +106,7 @@ def _show(ds: xr.Dataset, path: Path, t) -> None:
         year=int(ds.year.sel(outcome=o))))
     measure = c2.radio(t("sensitivity_measure"), list(sensitivity.MEASURES), key="sensitivity_measure",
                        format_func=lambda m: t(f"sensitivity_measure_{m}"))
-    unit = str(ds.outcome_unit.sel(outcome=outcome).values) if measure == "value" else "P"
+    unit = t.unit(str(ds.outcome_unit.sel(outcome=outcome).values), target) if measure == "value" else "P"
     if a["method"] == "morris":
         norm = c3.radio(t("sensitivity_scale"), [True, False], key="sensitivity_scale",
                         format_func=lambda v: t("sensitivity_scale_norm") if v
@@ -125,7 +125,10 @@ def _show(ds: xr.Dataset, path: Path, t) -> None:
                   measure=t(f"sensitivity_measure_{measure}"))
         st.plotly_chart(_chart(ds, outcome, measure, key, conf, count, t, axis, title), key="sensitivity_chart",
                         config={"displaylogo": False})
-        st.caption(t("sensitivity_chart_note"))
+        sd = float(ds.outcome_std.sel(measure=measure, outcome=outcome))
+        st.caption(t("sensitivity_chart_note") + " " + t("sensitivity_sd", sd=f"{sd:.3g}", unit=unit))
+        if a["method"] == "sobol":
+            st.caption(t("sensitivity_sobol_note"))
     st.subheader(t("sensitivity_overview"))
     table = sensitivity.summary(ds, t.lang)
     st.dataframe(table.rename(columns={"name": t("sensitivity_col_target"), "year": t("sensitivity_col_year"),
