@@ -37,8 +37,11 @@ docs/analysis/sensitivity.md for the measured times):
   3,570 samples x 8 runs = 28,560 model runs.
 - Sobol: k = 8 factors, N = 256 base samples (no second order):
   256 x (8 + 2) = 2,560 samples x 8 runs = 20,480 model runs.
-``quick``: Morris N = 2, 2 runs (476 model runs); Sobol k = 3, N = 16, 2 runs
-(160 model runs).
+Measured serially on this machine while shared (load average 4-7): Morris
+21.8 min wall (9.4 min CPU), Sobol 7.4 min wall (5.9 min CPU); ``workers=2``
+runs the samples on two Dask workers.
+``quick``: Morris N = 2, 2 runs (476 model runs, ~30-40 s); Sobol k = 3,
+N = 16, 2 runs (160 model runs, ~15 s).
 """
 from __future__ import annotations
 
@@ -61,7 +64,7 @@ NUM_LEVELS = 4              # Morris grid levels (SALib's default; step 2/3 of t
 RESAMPLES = 1000            # bootstrap resamples for the confidence intervals
 CONF_LEVEL = 0.95
 CHECK_YEAR = 2020           # a 2018 target is also judged in this year
-MEASURED_MINUTES = {"morris": 12, "sobol": 9}   # PLACEHOLDER: to be measured
+MEASURED_MINUTES = {"morris": 22, "sobol": 8}   # default designs, serial wall time measured here (shared, load 4-7)
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
 MORRIS_STATS = ("mu_star", "mu_star_conf", "mu", "sigma")
 SOBOL_STATS = ("S1", "S1_conf", "ST", "ST_conf")

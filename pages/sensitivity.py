@@ -126,7 +126,8 @@ def _show(ds: xr.Dataset, path: Path, t) -> None:
         st.plotly_chart(_chart(ds, outcome, measure, key, conf, count, t, axis, title), key="sensitivity_chart",
                         config={"displaylogo": False})
         sd = float(ds.outcome_std.sel(measure=measure, outcome=outcome))
-        st.caption(t("sensitivity_chart_note") + " " + t("sensitivity_sd", sd=f"{sd:.3g}", unit=unit))
+        note = "sensitivity_chart_note" if a["method"] == "morris" else "sensitivity_chart_note_sobol"
+        st.caption(t(note) + " " + t("sensitivity_sd", sd=f"{sd:.3g}", unit=unit))
         if a["method"] == "sobol":
             st.caption(t("sensitivity_sobol_note"))
     st.subheader(t("sensitivity_overview"))
