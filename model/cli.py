@@ -164,20 +164,17 @@ def cmd_sensitivity(args) -> int:
                             split(args.targets), args.top, args.quick,
                             progress=lambda done, total: bar.update(task, completed=done, total=total), **kw)
     results.save(ds, out)
-    key = "mu_star / sd (95% CI half-width)" if args.method == "morris" else "ST (95% CI half-width)"
+    words = sa.PRINTED[args.lang]
     table = Table(title=f"{args.method}: N {ds.attrs['N']}, {ds.attrs['runs_per_sample']} runs/sample, "
                         f"{ds.attrs['model_runs']} model runs, {ds.factor.size} factors, seed {args.seed}")
-    for col in ("target", "year", "sd over design", f"top factors: {key}"):
+    for col in (words["target"], words["year"], words["sd"], words[args.method]):
         table.add_column(col, overflow="fold")
     for _, r in sa.summary(ds, args.lang).iterrows():
-        table.add_row(r["name"], f"{r.year}" + ("" if r.year == r.target_year else " (holds?)"),
+        table.add_row(r["name"], f"{r.year}" + ("" if r.year == r.target_year else words["holds"]),
                       f"{r.sd:,.3g} {r.unit}", r.top)
     console.print(table)
-    if args.method == "sobol":
-        console.print("ST = share of the variance the design's factors cause (the others averaged over runs): "
-                      "compare the sd with the Morris design's to see whether they matter at all")
-    console.print(f"outcome = mean indicator over each sample's runs; {ds.attrs['factor_distributions']}; "
-                  f"{ds.attrs['elapsed_seconds']} s. wrote {out}", markup=False, highlight=False)
+    notes = ([words["sobol_note"]] if args.method == "sobol" else []) + [words["design"]]
+    console.print("\n".join(notes) + f"\n{ds.attrs['elapsed_seconds']} s; wrote {out}", markup=False, highlight=False)
     return 0
 
 

@@ -66,6 +66,22 @@ CONF_LEVEL = 0.95
 CHECK_YEAR = 2020           # a 2018 target is also judged in this year
 MEASURED_MINUTES = {"morris": 22, "sobol": 8}   # default designs, serial wall time measured here (shared, load 4-7)
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
+PRINTED = {     # the CLI summary's words (the page's are in ui/labels/sensitivity.toml)
+    "zh": {"target": "目标", "year": "年份", "sd": "设计中的标准差", "holds": "（是否仍达标）",
+           "morris": "最重要的因素：μ*÷标准差（95%置信区间半宽）",
+           "sobol": "最重要的因素：ST（95%置信区间半宽）",
+           "sobol_note": "ST 是设计中这几个因素所引起方差的份额（其他参数在各次运行中取平均）；"
+                         "对照 Morris 结果的标准差看它们是否真正重要",
+           "design": "结果指标 = 每个样本各次运行的平均值；参数按先验分布取值，资金杠杆在滑块上下限内均匀取值"
+                     "（假设），设计外的领域不追加资金，设计外的参数逐次抽取"},
+    "en": {"target": "target", "year": "year", "sd": "sd over design", "holds": " (holds?)",
+           "morris": "top factors: mu_star / sd (95% CI half-width)", "sobol": "top factors: ST (95% CI half-width)",
+           "sobol_note": "ST = share of the variance the design's factors cause (the others averaged over runs): "
+                         "compare the sd with the Morris design's to see whether they matter at all",
+           "design": "outcome = mean indicator over each sample's runs; parameters follow their priors, levers are "
+                     "uniform over the slider bounds (assumption), areas not in the design get no extra money, "
+                     "parameters not in the design are drawn per run"},
+}
 MORRIS_STATS = ("mu_star", "mu_star_conf", "mu", "sigma")
 SOBOL_STATS = ("S1", "S1_conf", "ST", "ST_conf")
 
