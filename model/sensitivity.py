@@ -40,8 +40,8 @@ docs/analysis/sensitivity.md for the measured times):
 Measured serially on this machine while shared (load average 4-7): Morris
 21.8 min wall (9.4 min CPU), Sobol 7.4 min wall (5.9 min CPU); ``workers=2``
 runs the samples on two Dask workers.
-``quick``: Morris N = 2, 2 runs (476 model runs, ~30-40 s); Sobol k = 3,
-N = 16, 2 runs (160 model runs, ~15 s).
+``quick``: Morris N = 2, 2 runs (476 model runs, 34 s for the whole command);
+Sobol k = 3, N = 16, 2 runs (160 model runs, 16 s).
 """
 from __future__ import annotations
 
