@@ -149,6 +149,35 @@ def cmd_forecast(args) -> int:
     return 0
 
 
+def cmd_sensitivity(args) -> int:
+    """Global sensitivity (``model/sensitivity.py``): Morris screening or Sobol' indices, netCDF + top factors."""
+    from . import results, sensitivity as sa
+    out = Path(args.out) if args.out else sa.default_path(args.method, args.quick)
+    if out.suffix != ".nc":
+        raise ValueError(f"--out {out}: the results file must end in .nc")
+    split = lambda text: [x.strip() for x in text.split(",") if x.strip()] if text else None   # noqa: E731
+    kw = {"scheduler": args.scheduler, "workers": args.workers}
+    with Progress(TextColumn(f"[bold]sensitivity {args.method}[/]"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("samples"), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("samples", total=None)
+        ds = sa.sensitivity(args.method, split(args.factors), args.n, args.sample_runs, args.seed,
+                            split(args.targets), args.top, args.quick,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total), **kw)
+    results.save(ds, out)
+    words = sa.PRINTED[args.lang]
+    table = Table(title=f"{args.method}: N {ds.attrs['N']}, {ds.attrs['runs_per_sample']} runs/sample, "
+                        f"{ds.attrs['model_runs']} model runs, {ds.factor.size} factors, seed {args.seed}")
+    for col in (words["target"], words["year"], words["sd"], words[args.method]):
+        table.add_column(col, overflow="fold")
+    for _, r in sa.summary(ds, args.lang).iterrows():
+        table.add_row(r["name"], f"{r.year}" + ("" if r.year == r.target_year else words["holds"]),
+                      f"{r.sd:,.3g} {r.unit}", r.top)
+    console.print(table)
+    notes = ([words["sobol_note"]] if args.method == "sobol" else []) + [words["design"]]
+    console.print("\n".join(notes) + f"\n{ds.attrs['elapsed_seconds']} s; wrote {out}", markup=False, highlight=False)
+    return 0
+
+
 def cmd_params(args) -> int:
     print(PARAMETERS_HEADER + parameters.markdown_table())
     return 0
@@ -290,6 +319,19 @@ def parser() -> argparse.ArgumentParser:
     distributed.add_cluster_options(dsc)
     dsc.set_defaults(func=cmd_discover)
     sub.add_parser("scenarios", help="list the preset scenarios").set_defaults(func=cmd_scenarios)
+    sa = sub.add_parser("sensitivity", help="global sensitivity of the targets (SALib Morris / Sobol)")
+    sa.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    sa.add_argument("--quick", action="store_true", help="small design for demos and tests (< 1 min)")
+    sa.add_argument("--out", help="results file (default results/sensitivity_<method>[_quick].nc)")
+    sa.add_argument("--seed", type=int, default=1, help="design and model seed (default 1)")
+    sa.add_argument("--runs", dest="sample_runs", type=int, help="model runs per sample (default 8; quick 2)")
+    sa.add_argument("--n", type=int, help="Morris trajectories (30) / Sobol base samples, power of 2 (256)")
+    sa.add_argument("--factors", help="comma-separated factors (default Morris: all; Sobol: top of newest Morris)")
+    sa.add_argument("--top", type=int, help="Sobol: how many top Morris factors (default 8; quick 3)")
+    sa.add_argument("--targets", help="comma-separated target ids (default all modelled)")
+    sa.add_argument("--lang", choices=("zh", "en"), default="zh", help="names in the table")
+    distributed.add_cluster_options(sa)
+    sa.set_defaults(func=cmd_sensitivity)
     sub.add_parser("params", help="print the parameter table as Markdown").set_defaults(func=cmd_params)
     opt = sub.add_parser("optimise", help="best split of a total budget across the areas (robust, scipy DE)")
     opt.add_argument("--total", type=float, help="亿元 over 2016-2020 (default: the plan's, an assumption)")
