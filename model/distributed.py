@@ -75,6 +75,7 @@ def cluster(scheduler: str | None = None, workers: int | None = None):
                                f"({type(exc).__name__}: {exc}); is `dask scheduler` running there?") from exc
     else:
         local = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                             env={"NUMBA_NUM_THREADS": "1"},     # a worker per core: no kernel threads too
                              dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(local, set_as_default=False)
     previous, _active = _active, client

@@ -36,6 +36,8 @@ Service-oriented manufacturing
 """
 from __future__ import annotations
 
+import importlib
+
 import numba
 import numpy as np
 
@@ -60,7 +62,7 @@ def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share,
     """
     runs, n = level.shape
     top = clock.shape[2]
-    for r in numba.prange(runs):      # a plain loop here; runs touch disjoint state (see benchmarks/kernels.py)
+    for r in numba.prange(runs):      # threads over runs in the parallel build, a plain loop in this one
         for f in range(n):
             i = idx[r, f]
             if G[i] >= threshold[r, f]:
@@ -80,6 +82,26 @@ def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share,
                     threshold[r, f] = G[i + 1] + clock[r, f, k] / w[f]
                 if old + 1 == service_level:
                     service_T[r, f] = service_H[r] + service_clock[r, f]
+
+
+def _threadsafe_layer() -> bool:
+    """Whether numba has a threading layer safe for concurrent callers (app sessions): TBB or OpenMP.
+
+    numba's fallback layer (workqueue) aborts when two threads launch parallel
+    kernels at once, so without a safe layer the serial kernel is used.
+    """
+    for pool in ("tbbpool", "omppool"):
+        try:
+            importlib.import_module(f"numba.np.ufunc.{pool}")
+        except ImportError:
+            continue
+        numba.config.THREADING_LAYER = "threadsafe"
+        return True
+    return False
+
+
+# runs touch disjoint state, so the parallel build gives the same numbers (benchmarks/identity.py)
+_upgrade_threads = numba.njit(cache=True, parallel=True)(_upgrade.py_func) if _threadsafe_layer() else None
 
 
 @numba.njit(cache=True)
@@ -205,7 +227,7 @@ class Manufacturing:
             self.G += g * dt
 
         claims = np.zeros(m.runs)
-        _upgrade(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
+        (_upgrade_threads or _upgrade)(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
                  self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims,
                  self.service_level, self.service_H, self.service_T, self.service_clock)
         m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
