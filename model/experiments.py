@@ -25,6 +25,7 @@ from . import catalogue, parameters, scoreboard
 from .scenario import spending
 
 LEVER, UNCERTAINTY = "lever", "uncertainty"
+HOLDS_YEAR = 2020          # the year a 2018 target should still hold in
 
 
 def factors(levers: bool = True, uncertainties: bool = True) -> pd.DataFrame:
@@ -79,14 +80,17 @@ def targets(end_year: int = 2020) -> list[str]:
     return [tid for tid in catalogue.modelled_targets() if int(t.loc[tid, "target_year"]) <= end_year]
 
 
-def outcomes(ds: xr.Dataset, ids: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per run, each target's indicator in its target year and whether it is met: (run, target) arrays."""
+def outcomes(ds: xr.Dataset, ids: list[str] | None = None,
+             year: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per run, each target's indicator in its target year (or in ``year``) and whether it meets
+    the target then: (run, target) arrays."""
     ids = ids or targets(int(ds.year.max()))
     t = catalogue.targets()
     years = [int(y) for y in ds.year.values]
     value = np.empty((ds.sizes["run"], len(ids)))
     for j, tid in enumerate(ids):
-        value[:, j] = np.asarray(ds[scoreboard.target_variable(tid)].values)[:, years.index(int(t.loc[tid, "target_year"]))]
+        at = years.index(year or int(t.loc[tid, "target_year"]))
+        value[:, j] = np.asarray(ds[scoreboard.target_variable(tid)].values)[:, at]
     met = np.column_stack([catalogue.met(value[:, j], tid) for j, tid in enumerate(ids)])
     return value, met
 
@@ -98,18 +102,18 @@ def scenario_for(levers: dict[str, float], base: dict[str, float] | None = None)
 
 
 def _sample(levers: dict[str, float], pinned: dict[str, float], base: dict[str, float] | None,
-            runs: int, seed: int, end_year: int, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            runs: int, seed: int, end_year: int, ids: list[str], holds: bool) -> tuple[np.ndarray, ...]:
     from .engine import simulate      # engine imports nothing from here; import late to keep it so
     ds = simulate(scenario_for(levers, base), runs, seed, pinned or None, end_year=end_year, batch_size=runs)
-    return outcomes(ds, ids)
+    return outcomes(ds, ids) + (outcomes(ds, ids, HOLDS_YEAR) if holds else ())
 
 
-def _task(index: int, *args) -> tuple[int, np.ndarray, np.ndarray]:
+def _task(index: int, *args) -> tuple:
     return (index, *_sample(*args))
 
 
 def evaluate(design: pd.DataFrame, runs: int = 8, seed: int = 0, *, base: dict[str, float] | None = None,
-             end_year: int = 2020, progress: Callable[[int, int], None] | None = None,
+             end_year: int = 2020, holds: bool = False, progress: Callable[[int, int], None] | None = None,
              scheduler: str | None = None, workers: int | None = None) -> xr.Dataset:
     """Run ``runs`` runs of the model for every row of ``design``; outcomes per (sample, run, target).
 
@@ -119,7 +123,9 @@ def evaluate(design: pd.DataFrame, runs: int = 8, seed: int = 0, *, base: dict[s
     (common random numbers).  With ``workers`` or ``scheduler`` the samples
     run as tasks on a Dask cluster; results are the same either way.
     Returns variables ``value`` and ``met`` (sample, run, target) and
-    ``design`` (sample, factor), with provenance attributes.
+    ``design`` (sample, factor), with provenance attributes; with ``holds``
+    also ``value_2020`` and ``met_2020``: every target's indicator in 2020
+    and whether the target is met then (does a 2018 target still hold?).
     """
     design = check_design(design)
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
@@ -129,27 +135,30 @@ def evaluate(design: pd.DataFrame, runs: int = 8, seed: int = 0, *, base: dict[s
     lever_cols = [c for c in design.columns if kinds[c] == LEVER]
     pin_cols = [c for c in design.columns if kinds[c] == UNCERTAINTY]
     ids = targets(end_year)
+    if holds and end_year < HOLDS_YEAR:
+        raise ValueError(f"holds needs end_year >= {HOLDS_YEAR}")
     tasks = [(i, {c: row[c] for c in lever_cols}, {c: row[c] for c in pin_cols}, base, int(runs), int(seed),
-              end_year, ids) for i, row in enumerate(design.to_dict("records"))]
-    value = np.empty((len(tasks), runs, len(ids)))
-    met = np.empty((len(tasks), runs, len(ids)), dtype=bool)
+              end_year, ids, holds) for i, row in enumerate(design.to_dict("records"))]
+    names = ["value", "met"] + ([f"value_{HOLDS_YEAR}", f"met_{HOLDS_YEAR}"] if holds else [])
+    arrays = {k: np.empty((len(tasks), runs, len(ids)), dtype=bool if k.startswith("met") else float) for k in names}
     if scheduler is None and workers is None:
         done_tasks = (_task(*task) for task in tasks)
     else:
         from . import distributed
         done_tasks = distributed.run_tasks(_task, tasks, scheduler, workers)
-    for done, (i, v, m) in enumerate(done_tasks, start=1):
-        value[i], met[i] = v, m
+    for done, (i, *found) in enumerate(done_tasks, start=1):
+        for k, v in zip(names, found):
+            arrays[k][i] = v
         if progress:
             progress(done, len(tasks))
-    return _dataset(design, value, met, ids, runs, seed, base, space)
+    return _dataset(design, arrays, ids, runs, seed, base, space)
 
 
-def _dataset(design, value, met, ids, runs, seed, base, space) -> xr.Dataset:
+def _dataset(design, arrays, ids, runs, seed, base, space) -> xr.Dataset:
     from .results import provenance
     t = catalogue.targets()
     ds = xr.Dataset(
-        {"value": (("sample", "run", "target"), value), "met": (("sample", "run", "target"), met),
+        {**{k: (("sample", "run", "target"), v) for k, v in arrays.items()},
          "design": (("sample", "factor"), design.to_numpy(dtype=float))},
         coords={"sample": np.arange(len(design)), "run": np.arange(runs), "target": ids,
                 "factor": list(design.columns),

@@ -63,7 +63,7 @@ QUICK = {"morris": {"n": 2, "runs": 2}, "sobol": {"n": 16, "runs": 2, "k": 3}}
 NUM_LEVELS = 4              # Morris grid levels (SALib's default; step 2/3 of the range)
 RESAMPLES = 1000            # bootstrap resamples for the confidence intervals
 CONF_LEVEL = 0.95
-CHECK_YEAR = 2020           # a 2018 target is also judged in this year
+CHECK_YEAR = experiments.HOLDS_YEAR    # a 2018 target is also judged in this year
 MEASURED_MINUTES = {"morris": 22, "sobol": 8}   # default designs, serial wall time measured here (shared, load 4-7)
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
 PRINTED = {     # the CLI summary's words (the page's are in ui/labels/sensitivity.toml)
@@ -170,41 +170,23 @@ def analyse(method: str, names: list[str], unit: np.ndarray, y: np.ndarray, seed
     return out
 
 
-def _sample(index: int, levers: dict, pinned: dict, runs: int, seed: int,
-            spec: list[tuple[str, int, str]]) -> tuple[int, np.ndarray, np.ndarray]:
-    """One sample: ``runs`` runs; per outcome the mean indicator value and the share of runs meeting it."""
-    from .engine import simulate      # late import, as in experiments
-    ds = simulate(experiments.scenario_for(levers), runs, seed, pinned or None, batch_size=runs)
-    years = [int(y) for y in ds.year.values]
-    value = np.column_stack([np.asarray(ds[var].values)[:, years.index(year)] for var, year, _ in spec])
-    met = np.column_stack([catalogue.met(value[:, j], tid) for j, (_, _, tid) in enumerate(spec)])
-    return index, value.mean(axis=0), met.mean(axis=0)
-
-
 def evaluate(design: pd.DataFrame, outcome_table: pd.DataFrame, runs: int, seed: int, *,
              progress: Callable[[int, int], None] | None = None, scheduler: str | None = None,
              workers: int | None = None) -> np.ndarray:
     """The model over a design: (sample, measure, outcome) array of mean values and P(met).
 
-    Like ``experiments.evaluate`` (same scenario, pins and common random
-    numbers) but with each 2018 target's 2020 value as well.
+    ``experiments.evaluate`` with each 2018 target's 2020 value as well
+    (same scenario, pins and common random numbers).
     """
-    design = experiments.check_design(design)
-    kinds = experiments.factors().loc[design.columns, "kind"]
-    spec = [(r.variable, int(r.year), r.target) for r in outcome_table.itertuples()]
-    tasks = [(i, {c: v for c, v in row.items() if kinds[c] == experiments.LEVER},
-              {c: v for c, v in row.items() if kinds[c] == experiments.UNCERTAINTY}, int(runs), int(seed), spec)
-             for i, row in enumerate(design.to_dict("records"))]
-    y = np.empty((len(tasks), len(MEASURES), len(spec)))
-    if scheduler is None and workers is None:
-        done_tasks = (_sample(*task) for task in tasks)
-    else:
-        from . import distributed
-        done_tasks = distributed.run_tasks(_sample, tasks, scheduler, workers)
-    for done, (i, value, met) in enumerate(done_tasks, start=1):
-        y[i, 0], y[i, 1] = value, met
-        if progress:
-            progress(done, len(tasks))
+    ds = experiments.evaluate(design, runs, seed, holds=True, progress=progress, scheduler=scheduler,
+                              workers=workers)
+    ids = list(ds.target.values)
+    y = np.empty((ds.sizes["sample"], len(MEASURES), len(outcome_table)))
+    for j, r in enumerate(outcome_table.itertuples()):
+        late = "" if r.year == r.target_year else f"_{r.year}"
+        k = ids.index(r.target)
+        y[:, 0, j] = ds[f"value{late}"].values[:, :, k].mean(axis=1)
+        y[:, 1, j] = ds[f"met{late}"].values[:, :, k].mean(axis=1)
     return y
 
 
