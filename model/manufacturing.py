@@ -227,7 +227,8 @@ class Manufacturing:
             self.G += g * dt
 
         claims = np.zeros(m.runs)
-        (_upgrade_threads or _upgrade)(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
+        kernel = _upgrade_threads if _upgrade_threads is not None and m.runs > 1 else _upgrade
+        kernel(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
                  self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims,
                  self.service_level, self.service_H, self.service_T, self.service_clock)
         m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
