@@ -229,8 +229,8 @@ class Manufacturing:
         claims = np.zeros(m.runs)
         kernel = _upgrade_threads if _upgrade_threads is not None and m.runs > 1 else _upgrade
         kernel(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
-                 self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims,
-                 self.service_level, self.service_H, self.service_T, self.service_clock)
+               self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims,
+               self.service_level, self.service_H, self.service_T, self.service_clock)
         m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
         if quarter == 3 and m.years[y] >= self.demo_start:
             self._designate(P["demo_capacity"])
