@@ -204,7 +204,14 @@ def main() -> None:
     workspace(text, runs, seed, slot, compared)
 
 
-try:
-    main()
-except Exception as exc:  # e.g. a malformed data file: say what and where, keep the server up
-    st.error(f"应用无法显示 / The app cannot be shown — {type(exc).__name__}: {exc}")
+def home() -> None:
+    try:
+        main()
+    except Exception as exc:  # e.g. a malformed data file: say what and where, keep the server up
+        st.error(f"应用无法显示 / The app cannot be shown — {type(exc).__name__}: {exc}")
+
+
+PAGES = ("calibration", "sensitivity", "optimise", "discover")      # pages/<name>.py
+nav = Text(controls.url_language())
+st.navigation([st.Page(home, title=nav("nav_app"), default=True)]
+              + [st.Page(f"pages/{name}.py", title=nav(f"nav_{name}"), url_path=name) for name in PAGES]).run()
