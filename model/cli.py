@@ -9,6 +9,7 @@ so a failed or interrupted run (Ctrl-C: status 130) leaves nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -26,14 +27,38 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
 
 
+@contextlib.contextmanager
+def _bar(label: str, unit: str):
+    """A progress bar on stderr; yields ``progress(done, total)`` for the model's functions."""
+    with Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _out(args, default: Path) -> Path:
+    """The results file: ``--out`` or the command's default; must be netCDF."""
+    out = Path(args.out) if args.out else default
+    if out.suffix != ".nc":
+        raise ValueError(f"--out {out}: the results file must end in .nc")
+    return out
+
+
+def _names(text: str | None) -> list[str] | None:
+    """Comma-separated ids (``--targets a,b``); None when the option was not given."""
+    if text is None:
+        return None
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    if not names:
+        raise ValueError(f"expected comma-separated names, got {text!r}")
+    return names
+
+
 def _ensemble(scenario, runs: int, seed: int, end_year: int, **kwargs):
     """Simulate with a progress bar; ``kwargs`` go to ``simulate`` (backend, store)."""
     sc = resolve(scenario)
-    with Progress(TextColumn(f"[bold]{sc.id}[/]"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("runs"), TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("simulate", total=runs)
-        ds = simulate(sc, runs=runs, seed=seed, end_year=end_year,
-                      progress=lambda done, total: bar.update(task, completed=done), **kwargs)
+    with _bar(sc.id, "runs") as progress:
+        ds = simulate(sc, runs=runs, seed=seed, end_year=end_year, progress=progress, **kwargs)
     if ds.chunks:                   # streamed to disk: one chunk along run for the quantiles
         ds = ds.chunk(run=-1)
     return sc, ds
@@ -98,11 +123,8 @@ def print_comparison(a, b, lang: str, reach=None) -> None:
 
 
 def cmd_run(args) -> int:
-    out = Path(args.out) if args.out else None
-    if out is not None and out.suffix != ".nc":
-        raise ValueError(f"--out {out}: the results file must end in .nc")
     sc = resolve(args.scenario)
-    path = out or RESULTS_DIR / f"{sc.id}.nc"
+    path = _out(args, RESULTS_DIR / f"{sc.id}.nc")
     # written by simulate, atomically: an error or Ctrl-C leaves no file
     sc, ds = _ensemble(sc, args.runs, args.seed, args.end_year, store=path, **distributed.backend_kwargs(args))
     print_scoreboard(ds, args.lang)
@@ -152,17 +174,11 @@ def cmd_forecast(args) -> int:
 def cmd_sensitivity(args) -> int:
     """Global sensitivity (``model/sensitivity.py``): Morris screening or Sobol' indices, netCDF + top factors."""
     from . import results, sensitivity as sa
-    out = Path(args.out) if args.out else sa.default_path(args.method, args.quick)
-    if out.suffix != ".nc":
-        raise ValueError(f"--out {out}: the results file must end in .nc")
-    split = lambda text: [x.strip() for x in text.split(",") if x.strip()] if text else None   # noqa: E731
-    kw = {"scheduler": args.scheduler, "workers": args.workers}
-    with Progress(TextColumn(f"[bold]sensitivity {args.method}[/]"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("samples"), TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("samples", total=None)
-        ds = sa.sensitivity(args.method, split(args.factors), args.n, args.sample_runs, args.seed,
-                            split(args.targets), args.top, args.quick,
-                            progress=lambda done, total: bar.update(task, completed=done, total=total), **kw)
+    out = _out(args, sa.default_path(args.method, args.quick))
+    with _bar(f"sensitivity {args.method}", "samples") as progress:
+        ds = sa.sensitivity(args.method, _names(args.factors), args.n, args.sample_runs, args.seed,
+                            _names(args.targets), args.top, args.quick, progress=progress,
+                            scheduler=args.scheduler, workers=args.workers)
     results.save(ds, out)
     words = sa.PRINTED[args.lang]
     table = Table(title=f"{args.method}: N {ds.attrs['N']}, {ds.attrs['runs_per_sample']} runs/sample, "
@@ -186,30 +202,24 @@ def cmd_params(args) -> int:
 def cmd_optimise(args) -> int:
     """The best split of a total across the wired areas (model/optimise.py); netCDF + summary."""
     from . import optimise, results
-    out = Path(args.out) if args.out else RESULTS_DIR / ("optimise-quick.nc" if args.quick else "optimise.nc")
-    if out.suffix != ".nc":
-        raise ValueError(f"--out {out}: the results file must end in .nc")
+    out = _out(args, RESULTS_DIR / ("optimise-quick.nc" if args.quick else "optimise.nc"))
     design = dict(optimise.QUICK if args.quick else optimise.DEFAULT)
     for key in ("runs", "popsize", "maxiter"):
         if getattr(args, key, None) is not None:
             design[key] = getattr(args, key)
     if args.areas is not None:
-        design["areas"] = [a.strip() for a in args.areas.split(",") if a.strip()]
+        design["areas"] = _names(args.areas)
     bounds = {}
-    for item in filter(None, (args.bounds or "").split(",")):
+    for item in _names(args.bounds) or []:
+        area, _, rng = item.partition("=")
         try:
-            area, rng = item.split("=")
-            bounds[area.strip()] = tuple(float(x) for x in rng.split(":"))
-            assert len(bounds[area.strip()]) == 2
-        except (ValueError, AssertionError):
+            low, high = (float(x) for x in rng.split(":"))
+        except ValueError:
             raise ValueError(f"--bounds {item!r}: write area=low:high (亿元/yr), e.g. ecommerce=0.5:3") from None
-    priority = [t.strip() for t in args.priority.split(",") if t.strip()] if args.priority else None
-    with Progress(TextColumn("[bold]optimise[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("candidates"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("optimise", total=None)
-        ds = optimise.optimise(args.total, args.objective, priority, bounds or None, seed=args.seed,
-                               progress=lambda done, total: bar.update(task, completed=done, total=total),
-                               scheduler=args.scheduler, workers=args.workers, **design)
+        bounds[area.strip()] = (low, high)
+    with _bar("optimise", "candidates") as progress:
+        ds = optimise.optimise(args.total, args.objective, _names(args.priority), bounds or None, seed=args.seed,
+                               progress=progress, scheduler=args.scheduler, workers=args.workers, **design)
     results.save(ds, out)
     for line in optimise.summary(ds, args.lang):
         console.print(line, markup=False, highlight=False)
@@ -220,23 +230,13 @@ def cmd_optimise(args) -> int:
 def cmd_discover(args) -> int:
     """Scenario discovery (``model/discover.py``): PRIM boxes of the conditions under which targets are missed."""
     from . import discover, results
-    out = Path(args.out) if args.out else RESULTS_DIR / ("discover-quick.nc" if args.quick else "discover.nc")
-    if out.suffix != ".nc":
-        raise ValueError(f"--out {out}: the results file must end in .nc")
+    out = _out(args, RESULTS_DIR / ("discover-quick.nc" if args.quick else "discover.nc"))
     n = args.n if args.n is not None else discover.QUICK_N if args.quick else discover.DEFAULT_N
     runs = args.runs
-    targets = [t.strip() for t in args.targets.split(",") if t.strip()] if args.targets else None
     factors = discover.quick_factors() if args.quick else None
-    with Progress(TextColumn("[bold]discover[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("samples"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("discover", total=n)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done)
-            if done == total:
-                bar.console.print("PRIM ...")
-        ds = discover.discover(targets, n=n, runs=runs, seed=args.seed, factors=factors, progress=progress,
-                               **{k: v for k, v in distributed.backend_kwargs(args).items() if k != "backend"})
+    with _bar("discover", "samples (then PRIM)") as progress:
+        ds = discover.discover(_names(args.targets), n=n, runs=runs, seed=args.seed, factors=factors,
+                               progress=progress, scheduler=args.scheduler, workers=args.workers)
     zh = args.lang == "zh"
     t = catalogue.targets()
     console.print(f"{'情景发现' if zh else 'Scenario discovery'}: {n} × {runs} = {n * runs} "

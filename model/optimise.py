@@ -212,6 +212,8 @@ def _check(objective, priority, bounds, areas, total, multiples, runs, check_run
         for a in wired:
             if a not in areas:
                 low[a] = high[a] = float(np.clip(plan[a], low[a], high[a]))
+    if not (high > low).any():
+        raise ValueError("no area is free to vary: widen --bounds or free more --areas")
     for name, v in (("runs", runs), ("check_runs", check_runs), ("seed", seed), ("popsize", popsize),
                     ("maxiter", maxiter)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (0 if name == "seed" else 1):

@@ -20,8 +20,9 @@ measures per sample: ``value``, the indicator's mean over the sample's
 All samples share the seed (common random numbers), so a difference between
 two samples is the factors' doing, not sampling noise.
 
-Morris: mu_star (mean |elementary effect| for a step of 2/3 of the factor's
-range in quantile space, outcome units), its bootstrap 95 % interval, mu and
+Morris: mu_star (mean |elementary effect|: the outcome's change per move of
+a factor across its whole range in quantile space, SALib scaling each step
+of 2/3 of the range by it; outcome units), its bootstrap 95 % interval, mu and
 sigma; ``mu_star_norm`` divides mu_star (and its interval) by the outcome's
 standard deviation over the design, so targets with different units are
 comparable (0 when the outcome does not vary at all).  Sobol: first-order
@@ -254,7 +255,12 @@ def screened(k: int, targets: list[str] | None = None, path: Path | None = None)
         if not found:
             raise ValueError("sobol: no Morris result in results/ to pick factors from; run "
                              "`python -m model sensitivity --method morris` first or give --factors")
-        path = found[0]
+        full = []
+        for f in found:
+            with xr.open_dataset(f) as ds:
+                if not ds.attrs.get("quick"):
+                    full.append(f)
+        path = (full or found)[0]          # a quick design's ranking is mostly noise: only if nothing else
     with xr.open_dataset(path) as ds:
         ds = ds.load()
     rows = ds.outcome[(ds.year == ds.target_year).values]

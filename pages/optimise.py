@@ -125,10 +125,14 @@ def main() -> None:
     if st.button(t("optimise_run_quick")):
         with st.spinner(t("optimise_running")):
             bar = st.progress(0.0)
-            ds = optimise.optimise(**optimise.QUICK,
-                                   progress=lambda done, total: bar.progress(min(done / total, 1.0)))
-            results.save(ds, FOLDER / "optimise-quick.nc")
-            load.clear()
+            try:
+                ds = optimise.optimise(**optimise.QUICK,
+                                       progress=lambda done, total: bar.progress(min(done / total, 1.0)))
+            except (ValueError, OSError) as exc:
+                st.error(t("optimise_failed", error=exc))
+            else:
+                results.save(ds, FOLDER / "optimise-quick.nc")
+                load.clear()
     path = newest()
     if path is None:
         st.info(t("optimise_none"))

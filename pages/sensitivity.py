@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from model import results, sensitivity  # noqa: E402
+from model import experiments, results, sensitivity  # noqa: E402
 from ui.charts import FONT  # noqa: E402
 from ui.controls import choose_language  # noqa: E402
 
@@ -144,7 +144,9 @@ def _show(ds: xr.Dataset, path: Path, t) -> None:
 def main() -> None:
     t = choose_language()
     st.title(t("sensitivity_title"))
-    st.caption(t("sensitivity_intro"))
+    kinds = experiments.factors().kind.value_counts()
+    st.caption(t("sensitivity_intro", levers=kinds.get(experiments.LEVER, 0),
+                 uncertainties=kinds.get(experiments.UNCERTAINTY, 0)))
     _run_quick(t)
     files = sensitivity.result_files()
     if not files:

@@ -113,7 +113,13 @@ def test_same_seed_identical_on_the_model():
     assert np.allclose(a.allocation.sel(area=fixed), a.plan_allocation.sel(area=fixed))
 
 
-def test_bad_model_inputs_are_refused_before_any_run():
+def test_bad_model_inputs_are_refused_before_any_run(monkeypatch):
+    def no_run(*args, **kwargs):
+        raise AssertionError("the model ran before the inputs were checked")
+    monkeypatch.setattr(optimise.experiments, "evaluate", no_run)
+    monkeypatch.setattr("model.engine.simulate", no_run)
+    with pytest.raises(ValueError, match="no area is free"):
+        optimise.optimise(areas=["ecommerce"], bounds={"ecommerce": (1, 1)}, total=None, runs=2, seed=1)
     with pytest.raises(ValueError, match="priority"):
         optimise.optimise(objective="p_all_priority", **TINY)
     with pytest.raises(ValueError, match="unknown targets"):
