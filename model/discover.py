@@ -121,12 +121,14 @@ def prim_box(x: pd.DataFrame, missed: np.ndarray, min_coverage: float = MIN_COVE
                 break
             box.drop_restriction(max(weak, key=lambda d: min(q for q in box.qp[current][d] if q >= 0)), current)
             current = len(box.box_lims) - 1
+        # the chosen box after weak restrictions were dropped: its row is appended to the trajectory
+        trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].astype(float).copy()
         stats = box.peeling_trajectory.iloc[current]
         lims = box.box_lims[current]
         qp = {dim: min(q for q in qps if q >= 0) for dim, qps in box.qp[current].items()}
     init = prim.box_init
     restricted = [c for c in x.columns if lims.loc[0, c] > init.loc[0, c] or lims.loc[1, c] < init.loc[1, c]]
-    return {"index": index, "low": lims.loc[0].astype(float), "high": lims.loc[1].astype(float),
+    return {"index": current, "low": lims.loc[0].astype(float), "high": lims.loc[1].astype(float),
             "data_low": init.loc[0].astype(float), "data_high": init.loc[1].astype(float),
             "restricted": restricted, "qp": pd.Series({d: qp.get(d, np.nan) for d in restricted}, dtype=float),
             "coverage": float(stats.coverage), "density": float(stats.density), "mass": float(stats.mass),
