@@ -152,3 +152,26 @@ def test_forecast_and_fit_give_the_same_numbers_on_the_cluster(client):
     here = Objective(tg, obs, runs=8, seed=5).terms(u)
     there = Objective(tg, obs, runs=8, seed=5, backend={"workers": 2, "batch_size": 4}).terms(u)
     np.testing.assert_array_equal(here, there)
+
+
+def test_policy_analyses_give_the_same_numbers_on_the_cluster(client):
+    """Sensitivity, optimise and discover send samples to worker processes (pickled): same numbers."""
+    import pandas as pd
+
+    from model import discover, experiments, optimise
+
+    design = pd.DataFrame({"ecommerce": [0.0, 4.0], "bass_q_households": [0.3, 0.4]})
+    serial = experiments.evaluate(design, runs=3, seed=5, holds=True)
+    dask = experiments.evaluate(design, runs=3, seed=5, holds=True, workers=2)
+    for name in ("value", "met", "value_2020", "met_2020"):
+        np.testing.assert_array_equal(serial[name].values, dask[name].values, err_msg=name)
+
+    tiny = {"runs": 2, "popsize": 2, "maxiter": 1, "check_runs": 2, "multiples": (1.0,),
+            "areas": ("ecommerce", "education")}
+    a, b = optimise.optimise(seed=3, **tiny), optimise.optimise(seed=3, workers=2, **tiny)
+    np.testing.assert_array_equal(a.allocation.values, b.allocation.values)
+    np.testing.assert_array_equal(a.expected_met.values, b.expected_met.values)
+
+    own = dict(targets=["agri_12316_county_coverage"], n=24, runs=2, seed=3, factors=["modern_agriculture", "ecommerce"])
+    c, d = discover.discover(**own), discover.discover(workers=2, **own)
+    xr.testing.assert_identical(c.drop_attrs(), d.drop_attrs())
