@@ -18,11 +18,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import catalogue, distributed, parameters, scoreboard
+from . import catalogue, distributed, parameters, results, scoreboard
 from .engine import END_YEARS, resolve, simulate
 from .scenario import ScenarioError, presets
 
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
 console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
 
@@ -124,7 +123,7 @@ def print_comparison(a, b, lang: str, reach=None) -> None:
 
 def cmd_run(args) -> int:
     sc = resolve(args.scenario)
-    path = _out(args, RESULTS_DIR / f"{sc.id}.nc")
+    path = _out(args, results.results_dir() / f"{sc.id}.nc")
     # written by simulate, atomically: an error or Ctrl-C leaves no file
     sc, ds = _ensemble(sc, args.runs, args.seed, args.end_year, store=path, **distributed.backend_kwargs(args))
     print_scoreboard(ds, args.lang)
@@ -150,7 +149,7 @@ def cmd_scenarios(args) -> int:
 
 def cmd_forecast(args) -> int:
     """Forecast CSV with exactly ``forecast.COLUMNS``; sources in ``<out>.sources.csv`` and on stderr."""
-    from . import forecast, results
+    from . import forecast
     out = Path(args.out)
     if out.suffix != ".csv":
         raise ValueError(f"--out {out}: the forecast file must end in .csv")
@@ -173,7 +172,7 @@ def cmd_forecast(args) -> int:
 
 def cmd_sensitivity(args) -> int:
     """Global sensitivity (``model/sensitivity.py``): Morris screening or Sobol' indices, netCDF + top factors."""
-    from . import results, sensitivity as sa
+    from . import sensitivity as sa
     out = _out(args, sa.default_path(args.method, args.quick))
     with _bar(f"sensitivity {args.method}", "samples") as progress:
         ds = sa.sensitivity(args.method, _names(args.factors), args.n, args.sample_runs, args.seed,
@@ -201,8 +200,8 @@ def cmd_params(args) -> int:
 
 def cmd_optimise(args) -> int:
     """The best split of a total across the wired areas (model/optimise.py); netCDF + summary."""
-    from . import optimise, results
-    out = _out(args, RESULTS_DIR / ("optimise-quick.nc" if args.quick else "optimise.nc"))
+    from . import optimise
+    out = _out(args, results.results_dir() / ("optimise-quick.nc" if args.quick else "optimise.nc"))
     design = dict(optimise.QUICK if args.quick else optimise.DEFAULT)
     for key in ("runs", "popsize", "maxiter"):
         if getattr(args, key, None) is not None:
@@ -229,8 +228,8 @@ def cmd_optimise(args) -> int:
 
 def cmd_discover(args) -> int:
     """Scenario discovery (``model/discover.py``): PRIM boxes of the conditions under which targets are missed."""
-    from . import discover, results
-    out = _out(args, RESULTS_DIR / ("discover-quick.nc" if args.quick else "discover.nc"))
+    from . import discover
+    out = _out(args, results.results_dir() / ("discover-quick.nc" if args.quick else "discover.nc"))
     n = args.n if args.n is not None else discover.QUICK_N if args.quick else discover.DEFAULT_N
     runs = args.runs
     factors = discover.quick_factors() if args.quick else None

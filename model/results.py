@@ -109,6 +109,17 @@ def provenance(seed: int) -> dict:
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
+def results_dir() -> Path:
+    """Where results files go by default: ``results/``, or the folder ``HUBEI_RESULTS_DIR`` names."""
+    return Path(os.environ.get("HUBEI_RESULTS_DIR") or ROOT / "results")
+
+
+def newest(pattern: str, folder: Path | None = None) -> Path | None:
+    """The most recently written results file matching ``pattern`` (e.g. ``optimise*.nc``), or None."""
+    files = sorted(Path(folder or results_dir()).glob(pattern), key=lambda p: p.stat().st_mtime_ns)
+    return files[-1] if files else None
+
+
 def atomic_write(path: str | Path, write) -> Path:
     """``write(tmp)`` to a temporary file in the same folder, then rename: never a half file."""
     path = Path(path)

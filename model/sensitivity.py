@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import catalogue, experiments, parameters, scoreboard
+from . import catalogue, experiments, parameters, results, scoreboard
 
 METHODS = ("morris", "sobol")
 MEASURES = ("value", "p_met")
@@ -66,7 +66,6 @@ RESAMPLES = 1000            # bootstrap resamples for the confidence intervals
 CONF_LEVEL = 0.95
 CHECK_YEAR = experiments.HOLDS_YEAR    # a 2018 target is also judged in this year
 MEASURED_MINUTES = {"morris": 22, "sobol": 8}   # default designs, serial wall time measured here (shared, load 4-7)
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
 PRINTED = {     # the CLI summary's words (the page's are in ui/labels/sensitivity.toml)
     "zh": {"target": "目标", "year": "年份", "sd": "设计中的标准差", "holds": "（是否仍达标）",
            "morris": "最重要的因素：μ*÷标准差（95%置信区间半宽）",
@@ -193,7 +192,7 @@ def evaluate(design: pd.DataFrame, outcome_table: pd.DataFrame, runs: int, seed:
 
 def result_files(method: str | None = None, folder: Path | None = None) -> list[Path]:
     """Sensitivity results in ``results/`` (of one method if given), newest first."""
-    folder = RESULTS_DIR if folder is None else folder
+    folder = results.results_dir() if folder is None else folder
     found = []
     for path in Path(folder).glob("sensitivity*.nc"):
         try:
@@ -207,7 +206,7 @@ def result_files(method: str | None = None, folder: Path | None = None) -> list[
 
 
 def default_path(method: str, quick: bool = False) -> Path:
-    return RESULTS_DIR / f"sensitivity_{method}{'_quick' if quick else ''}.nc"
+    return results.results_dir() / f"sensitivity_{method}{'_quick' if quick else ''}.nc"
 
 
 def ranking(ds: xr.Dataset, outcome: str, measure: str = "value") -> pd.DataFrame:
@@ -330,7 +329,6 @@ def sensitivity(method: str = "morris", factors: list[str] | None = None, n: int
 
 
 def _dataset(method, names, source, unit, design, y, stats, table, n, runs, seed, elapsed, quick) -> xr.Dataset:
-    from .results import provenance
     space = experiments.factors().loc[names]
     dims = ("measure", "outcome", "factor")
     data = {key: (dims, np.stack([stats[m][key] for m in MEASURES])) for key in stats[MEASURES[0]]}
@@ -354,7 +352,7 @@ def _dataset(method, names, source, unit, design, y, stats, table, n, runs, seed
     coords["outcome_name_en"] = ("outcome", table.name_en.tolist())
     ds = xr.Dataset(data, coords=coords)
     size = len(design) * runs
-    ds.attrs.update(provenance(seed))
+    ds.attrs.update(results.provenance(seed))
     ds.attrs.update({
         "title": f"Hubei Internet+ model: global sensitivity ({method})", "analysis": "sensitivity",
         "method": method, "N": int(n), "runs_per_sample": int(runs), "samples": int(len(design)),

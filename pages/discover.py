@@ -7,7 +7,6 @@ trajectory, and the samples on the two most restricted factors with the box draw
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -22,24 +21,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from model import catalogue, discover, results  # noqa: E402
+from ui import analysis  # noqa: E402
 from ui.controls import choose_language  # noqa: E402
 
 COLOURS = {"missed": "#d62728", "met": "#1f77b4"}
-
-
-def results_dir() -> Path:
-    return Path(os.environ.get("HUBEI_RESULTS_DIR") or ROOT / "results")
-
-
-def newest() -> Path | None:
-    files = sorted(results_dir().glob("discover*.nc"), key=lambda p: p.stat().st_mtime)
-    return files[-1] if files else None
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def load(path: str, mtime: float) -> xr.Dataset:
-    with xr.open_dataset(path) as ds:
-        return ds.load()
 
 
 def run_quick(t) -> None:
@@ -52,8 +37,8 @@ def run_quick(t) -> None:
         except (ValueError, OSError) as exc:
             st.error(t("discover_failed", error=exc))
             return
-        results.save(ds, results_dir() / "discover-quick.nc")
-    load.clear()
+        results.save(ds, results.results_dir() / "discover-quick.nc")
+    analysis.forget()
 
 
 def share(t, s: float) -> str:
@@ -195,12 +180,12 @@ def main() -> None:
     st.write(t("discover_intro"))
     if st.button(t("discover_run_quick", n=discover.QUICK_N, runs=discover.DEFAULT_RUNS)):
         run_quick(t)
-    path = newest()
+    path = analysis.newest("discover*.nc")
     if path is None:
         st.info(t("discover_none"))
         return
     try:
-        ds = load(str(path), path.stat().st_mtime)
+        ds = analysis.load(path)
     except (OSError, ValueError) as exc:
         st.error(t("discover_bad_file", name=path.name, error=exc))
         return

@@ -4,13 +4,12 @@ Shows the newest ``results/optimise*.nc`` (``python -m model optimise``):
 the best allocation against the plan's (bars per area), the trade-off curve
 of budget vs expected targets met with the plan marked, and the targets the
 best allocation gains or loses against the plan.  Runs the ``--quick``
-version in the app.  ``HUBEI_OPTIMISE_DIR`` points the page at another
+version in the app.  ``HUBEI_RESULTS_DIR`` points the page at another
 results folder (tests).  Chinese first, English via the app's switch.
 """
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -25,20 +24,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from model import optimise, results  # noqa: E402
+from ui import analysis  # noqa: E402
 from ui.controls import choose_language  # noqa: E402
 
-FOLDER = Path(os.environ.get("HUBEI_OPTIMISE_DIR", ROOT / "results"))
-
-
-def newest() -> Path | None:
-    files = sorted(FOLDER.glob("optimise*.nc"), key=lambda p: p.stat().st_mtime)
-    return files[-1] if files else None
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def load(path: str, stamp: int) -> xr.Dataset:
-    with xr.open_dataset(path) as ds:
-        return ds.load()
 
 
 def allocation_chart(ds: xr.Dataset, i: int, t, names) -> go.Figure:
@@ -76,7 +64,7 @@ def gains_table(ds: xr.Dataset, t) -> pd.DataFrame:
 
 def show(path: Path, t) -> None:
     try:
-        ds = load(str(path), path.stat().st_mtime_ns)
+        ds = analysis.load(path)
     except (OSError, ValueError) as exc:
         st.error(f"{t('optimise_bad_file')} {path.name}: {exc}")
         return
@@ -131,9 +119,9 @@ def main() -> None:
             except (ValueError, OSError) as exc:
                 st.error(t("optimise_failed", error=exc))
             else:
-                results.save(ds, FOLDER / "optimise-quick.nc")
-                load.clear()
-    path = newest()
+                results.save(ds, results.results_dir() / "optimise-quick.nc")
+                analysis.forget()
+    path = analysis.newest("optimise*.nc")
     if path is None:
         st.info(t("optimise_none"))
         return

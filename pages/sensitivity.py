@@ -20,15 +20,12 @@ if str(ROOT) not in sys.path:
 
 from model import experiments, results, sensitivity  # noqa: E402
 from ui.charts import FONT  # noqa: E402
+from ui import analysis  # noqa: E402
 from ui.controls import choose_language  # noqa: E402
 
 KIND_COLOURS = {"lever": "#c2410c", "uncertainty": "#1d4ed8"}
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _load(path: str, mtime: float) -> xr.Dataset:
-    with xr.open_dataset(path) as ds:
-        return ds.load()
 
 
 def _label(ds: xr.Dataset, factor: str, lang: str) -> str:
@@ -155,7 +152,7 @@ def main() -> None:
         return
     path = Path(st.selectbox(t("sensitivity_file"), [str(p) for p in files], format_func=lambda p: Path(p).name,
                              key="sensitivity_file"))
-    _show(_load(str(path), path.stat().st_mtime), path, t)
+    _show(analysis.load(path), path, t)
 
 
 main()

@@ -159,7 +159,7 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, argv, messag
 
 # -- the page ------------------------------------------------------------------------------------
 def test_page_without_results_says_how_to_make_them_and_runs_the_quick_version(tmp_path, monkeypatch):
-    monkeypatch.setenv("HUBEI_OPTIMISE_DIR", str(tmp_path))
+    monkeypatch.setenv("HUBEI_RESULTS_DIR", str(tmp_path))
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     assert any("python -m model optimise" in i.value for i in at.info)
@@ -171,7 +171,7 @@ def test_page_without_results_says_how_to_make_them_and_runs_the_quick_version(t
 
 
 def test_page_shows_a_results_file_in_both_languages(tmp_path, monkeypatch):
-    monkeypatch.setenv("HUBEI_OPTIMISE_DIR", str(tmp_path))
+    monkeypatch.setenv("HUBEI_RESULTS_DIR", str(tmp_path))
     from model import results
     results.save(optimise.optimise(seed=2, **TINY), tmp_path / "optimise-test.nc")
     at = AppTest.from_file(PAGE, default_timeout=60).run()

@@ -80,7 +80,7 @@ def test_dask_gives_the_same_numbers(morris):
 
 
 def test_sobol_takes_the_top_factors_of_the_newest_morris(morris, tmp_path, monkeypatch):
-    monkeypatch.setattr(sensitivity, "RESULTS_DIR", tmp_path)
+    monkeypatch.setenv("HUBEI_RESULTS_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="no Morris result"):
         sensitivity.sensitivity("sobol", quick=True)
     path = tmp_path / "sensitivity_morris.nc"
@@ -129,7 +129,7 @@ def test_cli_quick_writes_netcdf_with_provenance(tmp_path, capsys):
     ["--method", "sobol"],                           # no Morris result to pick factors from
 ])
 def test_cli_bad_options_exit_2_nothing_written(argv, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sensitivity, "RESULTS_DIR", tmp_path)
+    monkeypatch.setenv("HUBEI_RESULTS_DIR", str(tmp_path))
     if "--out" not in argv:
         argv = argv + ["--out", str(tmp_path / "sa.nc")]
     try:
@@ -145,7 +145,7 @@ def test_cli_bad_options_exit_2_nothing_written(argv, tmp_path, monkeypatch, cap
 def test_page_without_and_with_results(morris, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
     from model import results
-    monkeypatch.setattr(sensitivity, "RESULTS_DIR", tmp_path)
+    monkeypatch.setenv("HUBEI_RESULTS_DIR", str(tmp_path))
     at = AppTest.from_file(str(PAGE), default_timeout=60)
     at.run()
     assert not at.exception
