@@ -207,7 +207,7 @@ class Checkpoints:
     """Batches' states at the first quarter money can act, kept for the next scenario (LRU).
 
     Before 2016 no scenario spends anything, so a batch with the same runs,
-    seed, pinned and overridden parameters and end year is in the same state
+    seed, pinned and overridden parameters, parameter file and end year is in the same state
     whatever its levers: once a batch has been asked for twice, the app's
     slider moves and an optimiser's candidates simulate only 2016-2020
     (one-off ensembles pay nothing for the copy).  A copy of the state
@@ -225,7 +225,8 @@ class Checkpoints:
     def key(scenario: Scenario, ids: np.ndarray, seed: int, overrides: dict, end_year: int) -> tuple:
         def frozen(values: dict) -> tuple:
             return tuple(sorted((k, np.asarray(v, dtype=float).tobytes()) for k, v in values.items()))
-        return frozen(scenario.uncertainties), np.asarray(ids).tobytes(), int(seed), frozen(overrides), end_year
+        return (frozen(scenario.uncertainties), np.asarray(ids).tobytes(), int(seed), frozen(overrides), end_year,
+                parameters.vintage())
 
     def get(self, key):
         """The kept entry, or None (remembering the key, so that a second ask keeps its state)."""

@@ -89,6 +89,12 @@ def fitted_file() -> Path | None:
     return found[-1] if found else None
 
 
+def vintage() -> tuple:
+    """What the parameter table is read from beyond the CSVs: the fitted file and its version."""
+    path = fitted_file()
+    return (str(path), path.stat().st_mtime_ns) if path and path.exists() else ("priors",)
+
+
 def fitted_label() -> str:
     """For the results' provenance: which fitted file, or 'none (priors)'."""
     path = fitted_file()

@@ -208,3 +208,24 @@ def test_a_kept_checkpoint_continues_exactly_as_a_fresh_run():
     with pytest.raises(ValueError, match="before its levers act"):
         model.fund(accelerated)
     assert isinstance(model, Province)
+
+
+def test_a_kept_state_is_not_used_under_another_parameter_file(monkeypatch):
+    """Calibration switches the fitted-parameter file: states kept under the old one must not be reused."""
+    from model import parameters
+    from model.engine import CHECKPOINTS
+
+    CHECKPOINTS.clear()
+    fitted = simulate("plan", runs=3, seed=2)
+    simulate("baseline", runs=3, seed=2)                         # the batch's 2016 state is now kept
+    monkeypatch.setenv(parameters.PARAMS_ENV, "none")            # the prior table, as calibration does
+    parameters.table.cache_clear()
+    try:
+        priors = simulate("plan", runs=3, seed=2)
+        CHECKPOINTS.clear()
+        fresh = simulate("plan", runs=3, seed=2)
+    finally:
+        monkeypatch.delenv(parameters.PARAMS_ENV)
+        parameters.table.cache_clear()
+    np.testing.assert_array_equal(priors.broadband_subscribers.values, fresh.broadband_subscribers.values)
+    assert not np.array_equal(priors.broadband_subscribers.values, fitted.broadband_subscribers.values)
