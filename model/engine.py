@@ -245,17 +245,17 @@ class Checkpoints:
         with self._lock:
             return runs <= self.max_runs and self._seen.get(key, 0) > 1
 
-    def put(self, key, runs: int, entry) -> None:
+    def put(self, key, model: Province, drawn: dict[str, np.ndarray]) -> None:
+        """Keep a copy of ``model`` (with its drawn parameters and the arrays its copies may share)."""
+        kept = copy.deepcopy(model)
+        entry = (kept, drawn, {id(a): a for a in _frozen(kept)})
         with self._lock:
             self._kept[key] = entry
             while sum(len(e[0].run_ids) for e in self._kept.values()) > self.max_runs:
-                old, _ = self._kept.popitem(last=False)[1]
-                mesa.Agent._ids.pop(old, None)
+                self._kept.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
-            for model, _ in self._kept.values():
-                mesa.Agent._ids.pop(model, None)
             self._kept.clear()
             self._seen.clear()
 
@@ -273,9 +273,10 @@ def _at_lever_year(scenario: Scenario, ids: np.ndarray, seed: int, overrides: di
         model = Province(scenario, ids, seed, drawn, end_year)
         model.run(until=LEVER_STEP)
         if CHECKPOINTS.wanted(key, len(ids)):
-            CHECKPOINTS.put(key, len(ids), (copy.deepcopy(model), drawn))
+            CHECKPOINTS.put(key, model, drawn)
         return model, drawn
-    model, drawn = copy.deepcopy(kept, {id(a): a for a in _frozen(kept[0])})
+    model, drawn, shared = kept
+    model, drawn = copy.deepcopy((model, drawn), dict(shared))     # deepcopy adds to its memo: a copy
     model.fund(scenario)
     return model, drawn
 
