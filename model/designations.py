@@ -71,3 +71,21 @@ def _award(score, designated, places, eligible, new):
         for j in range(take):
             designated[r, found[order[j]]] = True
         new[r] = take
+
+
+@numba.njit(cache=True)
+def fund_row(waiting, cost, budget, capacity, take):
+    """``fund_in_order`` for one run, callable from a module's numba step.
+
+    ``waiting``, ``cost`` and ``take`` are 1-D over candidates in priority
+    order; funded candidates are set in ``take``; returns the money paid.
+    """
+    running, count, paid = 0.0, 0, 0.0
+    for j in range(waiting.shape[0]):
+        if waiting[j]:
+            running += cost[j]
+            count += 1
+            if running <= budget and count <= capacity:
+                take[j] = True
+                paid += cost[j]
+    return paid

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from model.designations import award
@@ -39,3 +40,19 @@ def test_counts_cumulative_and_bounded(runs, n, rounds, seed):
         assert np.all(after - before == new) and np.all(new <= k) and np.all(after <= n)
         assert np.all(new == np.minimum(k, n - before))
         before = after
+
+
+def test_fund_row_matches_fund_in_order():
+    """The numba one-run form takes the same candidates and pays the same as the array form."""
+    from model.designations import fund_in_order, fund_row
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        waiting = rng.random((3, 12)) < 0.6
+        cost = rng.uniform(0.5, 3.0, (3, 12))
+        budget, capacity = rng.uniform(0, 15), int(rng.integers(0, 8))
+        take, paid = fund_in_order(waiting, cost, budget, capacity)
+        for r in range(3):
+            row = np.zeros(12, np.bool_)
+            got = fund_row(waiting[r], cost[r], budget, capacity, row)
+            assert np.array_equal(row, take[r])
+            assert got == pytest.approx(paid[r], rel=1e-12)
