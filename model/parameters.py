@@ -90,9 +90,28 @@ def fitted_file() -> Path | None:
 
 
 def vintage() -> tuple:
-    """What the parameter table is read from beyond the CSVs: the fitted file and its version."""
+    """What the table in use was read from beyond the CSVs: the fitted file and its version.
+
+    Worked out once per table (``table.cache_clear()`` makes a new one), not on every batch.
+    """
+    return _per_table("vintage", _file_vintage)
+
+
+def _file_vintage(_table) -> tuple:
     path = fitted_file()
     return (str(path), path.stat().st_mtime_ns) if path and path.exists() else ("priors",)
+
+
+_MEMO: dict[str, tuple] = {}        # name -> (the table it was computed from, value)
+
+
+def _per_table(name: str, compute):
+    """``compute(table())``, remembered until the table is rebuilt (the memo holds the table, so no stale id)."""
+    t = table()
+    kept = _MEMO.get(name)
+    if kept is None or kept[0] is not t:
+        kept = _MEMO[name] = (t, compute(t))
+    return kept[1]
 
 
 def fitted_label() -> str:
@@ -173,14 +192,27 @@ def draw(streams: list[np.random.Generator], pins: dict[str, float] | None = Non
     ``simulate``) replace draws; an override may be a scalar or one value per
     run of the batch.
     """
-    params = table()
-    names = list(params)
-    u = per_run(streams, "random", (len(names),))
-    values = {name: params[name].quantile(u[:, i]) for i, name in enumerate(names)}
+    names, kind, low, high, value = _per_table("quantiles", _quantile_arrays)
+    u = np.ascontiguousarray(per_run(streams, "random", (len(names),)).T)      # (parameters, runs)
+    # ``Parameter.quantile`` for every parameter at once: the same operations element by element
+    width = high - low
+    with np.errstate(invalid="ignore", divide="ignore"):    # the triangular branch of the other kinds is discarded
+        c = (value - low) / width
+        tri = np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * width + low
+    out = np.where(kind == 0, value, np.where(kind == 1, low + width * u, tri))
+    values = dict(zip(names, out))
     for source in (pins or {}), (overrides or {}):
-        for name, value in source.items():
-            values[name] = np.broadcast_to(np.asarray(value, dtype=float), (len(streams),)).copy()
+        for name, val in source.items():
+            values[name] = np.broadcast_to(np.asarray(val, dtype=float), (len(streams),)).copy()
     return values
+
+
+def _quantile_arrays(t: dict[str, Parameter]) -> tuple:
+    """Each parameter's distribution as columns: names, kind (0 fixed, 1 uniform, 2 triangular), low, high, mode."""
+    kinds = {"fixed": 0, "uniform": 1, "triangular": 2}
+    col = lambda get: np.array([get(p) for p in t.values()], dtype=float)[:, None]      # noqa: E731
+    return (list(t), col(lambda p: kinds[p.dist]), col(lambda p: p.low), col(lambda p: p.high),
+            col(lambda p: p.value))
 
 
 def scalar(values: dict[str, np.ndarray], name: str) -> float:
@@ -190,7 +222,7 @@ def scalar(values: dict[str, np.ndarray], name: str) -> float:
     than silently using the first.
     """
     arr = np.asarray(values[name])
-    if arr.size and not np.all(arr == arr.flat[0]):
+    if arr.size > 1 and not np.all(arr == arr.flat[0]):
         raise ValueError(f"params: {name} must have one value for all runs (it shapes the agent "
                          f"population or a schedule); got {np.unique(arr)[:5]}")
     return float(arr.flat[0])

@@ -59,14 +59,20 @@ def indicator_attrs() -> dict[str, dict]:
             for i, r in catalogue.indicators().iterrows()}
 
 
+@lru_cache(maxsize=16)
+def _coordinates(runs: int, years: tuple, areas: tuple, uncertain: tuple) -> xr.Coordinates:
+    """The coordinates (and their indexes) of an ensemble's Dataset, built once per shape."""
+    region_zh, region_en = map(np.array, zip(*prefecture_arrays()["names"]))
+    return xr.Coordinates({"run": np.arange(runs), "year": np.array(years), "region": region_zh,
+                           "area": np.array(areas), "parameter": np.array(uncertain),
+                           "region_en": ("region", region_en)})
+
+
 def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, areas: list[str],
             allocated: np.ndarray, overrides: dict) -> xr.Dataset:
     """Assemble the Dataset of one scenario's ensemble."""
     runs = next(iter(out.values())).shape[0]
     ind = indicator_attrs()
-    region_zh, region_en = map(np.array, zip(*prefecture_arrays()["names"]))
-    coords = {"run": np.arange(runs), "year": years, "region": region_zh,
-              "area": np.array(areas)}
     data = {}
     for name, arr in out.items():
         base = name.removesuffix("_by_region")
@@ -85,9 +91,7 @@ def dataset(out: dict, drawn: dict, scenario, seed: int, years: np.ndarray, area
     data["parameter_value"] = xr.Variable(("run", "parameter"), np.stack([drawn[k] for k in uncertain], 1),
                                           {"long_name_en": "parameter values drawn per run",
                                            "long_name_zh": "各次运行抽取的参数值"})
-    coords["parameter"] = np.array(uncertain)
-    ds = xr.Dataset(data, coords=coords)
-    ds.coords["region_en"] = ("region", region_en)
+    ds = xr.Dataset(data, coords=_coordinates(runs, tuple(years.tolist()), tuple(areas), tuple(uncertain)))
     ds.attrs.update({
         **provenance(seed),
         "scenario_id": scenario.id,

@@ -143,3 +143,16 @@ def test_triangular_draws_are_scipys_triangular_distribution():
         c = (p.value - p.low) / (p.high - p.low)
         expected = stats.triang.ppf(u, c, loc=p.low, scale=p.high - p.low)
         np.testing.assert_array_equal(p.quantile(u), expected, err_msg=p.name)
+
+
+def test_batch_draws_are_each_parameters_quantile():
+    """``draw`` maps all parameters at once; each value is exactly ``Parameter.quantile`` of its uniform."""
+    from model.streams import per_run, streams
+
+    table = parameters.table()
+    drawn = parameters.draw(streams(5, np.arange(7), "uncertainty"))
+    u = per_run(streams(5, np.arange(7), "uncertainty"), "random", (len(table),))
+    assert list(drawn) == list(table)
+    assert {p.dist for p in table.values()} == parameters.DISTS
+    for i, (name, p) in enumerate(table.items()):
+        np.testing.assert_array_equal(drawn[name], p.quantile(u[:, i]))
