@@ -63,6 +63,7 @@ def indicator_attrs() -> dict[str, dict]:
 def _coordinates(runs: int, years: tuple, areas: tuple, uncertain: tuple) -> xr.Coordinates:
     """The coordinates (and their indexes) of an ensemble's Dataset, built once per shape."""
     region_zh, region_en = map(np.array, zip(*prefecture_arrays()["names"]))
+    region_en.flags.writeable = False            # shared by every Dataset of this shape
     return xr.Coordinates({"run": np.arange(runs), "year": np.array(years), "region": region_zh,
                            "area": np.array(areas), "parameter": np.array(uncertain),
                            "region_en": ("region", region_en)})
