@@ -65,7 +65,8 @@ def compare(new: xr.Dataset, ref: xr.Dataset, names: set[str] | None) -> tuple[l
         se = np.sqrt(np.nanvar(a, 0) / len(a) + np.nanvar(b, 0) / len(b))
         diff = np.nanmean(a, 0) - np.nanmean(b, 0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            z = np.where(se > 0, np.abs(diff) / se, np.where(diff == 0, 0, np.inf))
+            empty = np.isnan(a).all(0) & np.isnan(b).all(0)          # a cell with no value in either (e.g. before data)
+            z = np.where(se > 0, np.abs(diff) / se, np.where((diff == 0) | empty, 0, np.inf))
             med_a, med_b = np.nanmedian(a, 0), np.nanmedian(b, 0)
             rel = np.abs(med_a - med_b) / np.maximum(np.abs(med_b), 1e-12)
         bad = int(np.sum(z > Z_ALARM))
