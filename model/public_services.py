@@ -35,6 +35,8 @@ Randomness: clocks, orders and prefecture multipliers are drawn once in
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numba
 import numpy as np
 
@@ -47,21 +49,38 @@ from .streams import per_run
 PROVINCIAL_UNITS = 4        # the last four prefecture-level units (仙桃, 潜江, 天门, 神农架): one platform each
 
 
+def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
+
+
+@lru_cache(maxsize=None)
 def schools_per_prefecture(total: int) -> np.ndarray:
-    """Schools per prefecture: the total shared by 2015 population (largest remainder)."""
+    """Schools per prefecture: the total shared by 2015 population (largest remainder; read-only)."""
     pop = prefecture_arrays()["population"]
-    return largest_remainder(total * pop / pop.sum(), total)
+    return _frozen(largest_remainder(total * pop / pop.sum(), total))[0]
 
 
+@lru_cache(maxsize=None)
 def health_units() -> tuple[np.ndarray, np.ndarray]:
-    """Health platforms: their prefecture and whether each is a prefecture-level platform."""
+    """Health platforms: their prefecture and whether each is a prefecture-level platform (read-only)."""
     counties = prefectures().counties.to_numpy().astype(int)
     pref, top = [], []
     for p in range(N_PREF):
         own = p >= N_PREF - PROVINCIAL_UNITS
         pref += [p] * (1 if own else 1 + counties[p])
         top += [True] + ([] if own else [False] * counties[p])
-    return np.array(pref), np.array(top)
+    return _frozen(np.array(pref), np.array(top))
+
+
+@lru_cache(maxsize=None)
+def _platform_index() -> tuple[np.ndarray, np.ndarray]:
+    """Platforms per prefecture, and per platform the index of its prefecture's platform (read-only)."""
+    pref = health_units()[0]
+    per_pref = np.bincount(pref, minlength=N_PREF)
+    first = np.r_[0, np.cumsum(per_pref)[:-1]]
+    return _frozen(per_pref, first[pref])
 
 
 def _logit(x: float) -> float:
@@ -108,9 +127,7 @@ class PublicServices:
         # health platforms: clocks in units of cumulative hazard; prefecture ones start part-way
         self.unit_pref, self.unit_top = health_units()
         U = len(self.unit_pref)
-        first = np.r_[0, np.cumsum(np.bincount(self.unit_pref, minlength=N_PREF))[:-1]]
-        self.parent = first[self.unit_pref]                          # index of the prefecture platform
-        self.unit_first, self.units_per_pref = first, np.bincount(self.unit_pref, minlength=N_PREF)
+        self.units_per_pref, self.parent = _platform_index()          # parent: the prefecture platform
         self.h_clock = per_run(rng, "standard_exponential", (U,))
         h0 = -np.log1p(-P["health_platforms_2010"])[:, None] * self.unit_top
         self.h_cum = np.broadcast_to(h0, (R, U)).copy()
@@ -140,6 +157,8 @@ class PublicServices:
         self.a_step = np.where(t > 2016, P["approval_hazard_late"][:, None] * m.dt,
                                P["approval_hazard_early"][:, None] * m.dt)      # (runs, steps)
         self.paid = np.zeros((len(self.levers), R))
+        _frozen(self.bb_own, self.reach, self.h_clock, self.h_order, self.h_cost_ordered, self.h_step,
+                self.a_clock, self.a_order, self.a_cost_ordered, self.a_step)     # shared by the engine's checkpoints
 
     # -- schools' broadband ----------------------------------------------------------
     def _own_broadband(self, t):
