@@ -106,7 +106,9 @@ class PublicServices:
         steps = np.arange(m.n_steps)
         t = m.years[1 + steps // 4] - 1 + (steps % 4 + 1) / 4
         # schools
-        self.n_schools = schools_per_prefecture(int(scalar(P, "schools_total")))
+        # the kernels' arrays stay writable (their own copies of the cached structure): numba's
+        # dispatch types a read-only array on a slower path, and the step runs 40 times
+        self.n_schools = schools_per_prefecture(int(scalar(P, "schools_total"))).copy()
         spread = scalar(P, "school_region_spread")
         mult = np.exp(spread * per_run(rng, "standard_normal", (N_PREF,)) - spread**2 / 2)
         h_school = P["school_resources_hazard"][:, None] * mult
@@ -125,9 +127,9 @@ class PublicServices:
         self.res = P["school_resources_2010"][:, None] * self.bb * self.n_schools
 
         # health platforms: clocks in units of cumulative hazard; prefecture ones start part-way
-        self.unit_pref, self.unit_top = health_units()
+        self.unit_pref, self.unit_top = (a.copy() for a in health_units())
         U = len(self.unit_pref)
-        self.units_per_pref, self.parent = _platform_index()          # parent: the prefecture platform
+        self.units_per_pref, self.parent = (a.copy() for a in _platform_index())    # parent: the prefecture platform
         self.h_clock = per_run(rng, "standard_exponential", (U,))
         h0 = -np.log1p(-P["health_platforms_2010"])[:, None] * self.unit_top
         self.h_cum = np.broadcast_to(h0, (R, U)).copy()
@@ -157,8 +159,6 @@ class PublicServices:
         self.a_step = np.where(t > 2016, P["approval_hazard_late"][:, None] * m.dt,
                                P["approval_hazard_early"][:, None] * m.dt)      # (runs, steps)
         self.paid = np.zeros((len(self.levers), R))
-        _frozen(self.bb_own, self.reach, self.h_clock, self.h_order, self.h_cost_ordered, self.h_step,
-                self.a_clock, self.a_order, self.a_cost_ordered, self.a_step)     # shared by the engine's checkpoints
 
     # -- schools' broadband ----------------------------------------------------------
     def _own_broadband(self, t):
