@@ -53,18 +53,20 @@ class Finance:
         self.noise = per_run(m.streams("finance"), "standard_normal", (len(m.years),))
         self.rate = P["finance_growth_rate"][:, None] * np.exp(P["finance_growth_noise_sd"][:, None] * self.noise)
         self.exponent = P["coupling_connectivity_finance"] * P["finance_internet_elasticity"]
-        self.speedup, self.ceiling = (np.ascontiguousarray(P[k], dtype=float)
-                                      for k in ("finance_lever_max_speedup", "finance_index_ceiling"))
+        self.ceiling = np.ascontiguousarray(P["finance_index_ceiling"], dtype=float)
         self.subs_2015 = self.online = self.internet = None
+        self.boost = self.boost_budget = None             # B, and the quarter's money it was computed for
 
     def step(self, s: int, y: int, quarter: int) -> None:
         if y <= self.anchor:
             return
-        m = self.m
+        m, P = self.m, self.m.params
         budget = m.budget(self.lever, s)
-        money = budget * 4 / 1e4                               # 亿元 per year
-        decay = np.exp(-money / m.params["finance_lever_half_money"])
-        _grow(self.index, self.rate, y, self.internet, self.speedup, decay, self.ceiling, m.dt)
+        if budget != self.boost_budget:                        # the money changes at most once a year
+            money = budget * 4 / 1e4                           # 亿元 per year
+            self.boost = 1 + P["finance_lever_max_speedup"] * (1 - np.exp(-money / P["finance_lever_half_money"]))
+            self.boost_budget = budget
+        _grow(self.index, self.rate, y, self.internet, self.boost, self.ceiling, m.dt)
         if budget > 0:
             m.record_spend(self.lever, np.full(m.runs, budget))
 
@@ -83,10 +85,9 @@ class Finance:
 
 
 @numba.njit(cache=True)
-def _grow(index, rate, y, internet, speedup, decay, ceiling, dt):
+def _grow(index, rate, y, internet, boost, ceiling, dt):
     """One quarter of ``dI/dt = r A B I (1 - I/K)`` in place, per run: ``rate[:, y]`` is r with the year's
-    noise, ``internet`` is A, ``B = 1 + b (1 - decay)`` with ``decay = exp(-M / M_half)``."""
+    noise, ``internet`` is A and ``boost`` is B."""
     for r in range(index.shape[0]):
         i = index[r]
-        boost = 1 + speedup[r] * (1 - decay[r])
-        index[r] = i + rate[r, y] * internet[r] * boost * i * max(1 - i / ceiling[r], 0.0) * dt
+        index[r] = i + rate[r, y] * internet[r] * boost[r] * i * max(1 - i / ceiling[r], 0.0) * dt
