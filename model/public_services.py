@@ -32,6 +32,8 @@ Approval items (social_governance lever)
     cheapest remaining items (cost x complexity), online after a lag.
 Randomness: clocks, orders and prefecture multipliers are drawn once in
 ``__init__``, the same amount in every scenario.
+A quarter of all three populations is one numba kernel over runs (``_quarter``);
+what depends on time alone is computed in ``__init__``.
 """
 from __future__ import annotations
 
