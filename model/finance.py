@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numba
 import numpy as np
 
 from .observations import best_value
@@ -44,24 +45,28 @@ class Finance:
 
     def __init__(self, model):
         self.m = m = model
+        P = m.params
         hist = index_history()
         self.index = np.full(m.runs, hist[ANCHOR_YEAR])
         self.anchor = m.year_index(ANCHOR_YEAR)
         # one noise draw per run and year, whatever the funding
         self.noise = per_run(m.streams("finance"), "standard_normal", (len(m.years),))
-        self.subs_2015 = self.online = None
+        self.rate = P["finance_growth_rate"][:, None] * np.exp(P["finance_growth_noise_sd"][:, None] * self.noise)
+        self.exponent = P["coupling_connectivity_finance"] * P["finance_internet_elasticity"]
+        self.ceiling = np.ascontiguousarray(P["finance_index_ceiling"], dtype=float)
+        self.subs_2015 = self.online = self.internet = None
+        self.boost = self.boost_budget = None             # B, and the quarter's money it was computed for
 
     def step(self, s: int, y: int, quarter: int) -> None:
+        if y <= self.anchor:
+            return
         m, P = self.m, self.m.params
         budget = m.budget(self.lever, s)
-        if m.years[y] <= ANCHOR_YEAR:
-            return
-        A = (self.online / self.subs_2015) ** (P["coupling_connectivity_finance"] * P["finance_internet_elasticity"])
-        money = budget * 4 / 1e4                               # 亿元 per year
-        B = 1 + P["finance_lever_max_speedup"] * (1 - np.exp(-money / P["finance_lever_half_money"]))
-        r = P["finance_growth_rate"] * np.exp(P["finance_growth_noise_sd"] * self.noise[:, y])
-        I = self.index
-        self.index = I + r * A * B * I * np.maximum(1 - I / P["finance_index_ceiling"], 0) * m.dt
+        if budget != self.boost_budget:                        # the money changes at most once a year
+            money = budget * 4 / 1e4                           # 亿元 per year
+            self.boost = 1 + P["finance_lever_max_speedup"] * (1 - np.exp(-money / P["finance_lever_half_money"]))
+            self.boost_budget = budget
+        _grow(self.index, self.rate, y, self.internet, self.boost, self.ceiling, m.dt)
         if budget > 0:
             m.record_spend(self.lever, np.full(m.runs, budget))
 
@@ -71,8 +76,18 @@ class Finance:
             self.online = out["broadband_subscribers"][:, y].copy()     # recorded by connectivity first
             if year == ANCHOR_YEAR:
                 self.subs_2015 = self.online
+            self.internet = (self.online / self.subs_2015) ** self.exponent
         hist = index_history()
         if year > ANCHOR_YEAR:
             out["digital_finance_index"][:, y] = self.index
         else:
             out["digital_finance_index"][:, y] = hist.get(year, np.nan)
+
+
+@numba.njit(cache=True)
+def _grow(index, rate, y, internet, boost, ceiling, dt):
+    """One quarter of ``dI/dt = r A B I (1 - I/K)`` in place, per run: ``rate[:, y]`` is r with the year's
+    noise, ``internet`` is A and ``boost`` is B."""
+    for r in range(index.shape[0]):
+        i = index[r]
+        index[r] = i + rate[r, y] * internet[r] * boost[r] * i * max(1 - i / ceiling[r], 0.0) * dt

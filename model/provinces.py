@@ -94,6 +94,29 @@ def fit(series: str, first_growth_year: int) -> PanelFit:
     chol = np.linalg.cholesky(np.asarray(res.cov_params()))
     return PanelFit(regions, years, levels, np.asarray(res.params), chol, year_sd, sigma)
 
+@lru_cache(maxsize=None)
+def others_layout(series: str, first_growth_year: int, first_year: int, last_year: int) -> tuple:
+    """What the other provinces' paths need that depends on the fit and the model's years alone.
+
+    Returns the 30 other provinces' names and rows in the panel, their observed levels per model year
+    (NaN where the panel has none; read-only), every province's last observed log level (read-only)
+    and the forecast steps as (horizon, model-year index) pairs up to ``last_year``.
+    """
+    f = fit(series, first_growth_year)
+    keep = np.array([i for i, r in enumerate(f.regions) if r != HUBEI])
+    years = np.arange(first_year, last_year + 1)
+    observed = np.full((len(keep), len(years)), np.nan)
+    for j, year in enumerate(years):
+        if year in f.years:
+            observed[:, j] = f.levels[keep, list(f.years).index(year)]
+    log_last = np.log(f.levels)[:, -1]
+    last = int(f.years[-1])          # forecasts start after the data, so after the model's first year
+    horizon = tuple((h, last + 1 + h - first_year) for h in range(HORIZON) if last + 1 + h <= last_year)
+    for a in (keep, observed, log_last):
+        a.flags.writeable = False
+    return tuple(f.regions[i] for i in keep), keep, observed, log_last, horizon
+
+
 class Provinces:
     """Hubei's ranks against the other provinces (computed after the last step)."""
 
@@ -106,7 +129,11 @@ class Provinces:
 
     def __init__(self, model):
         self.m = model
-        self.fits = [fit(series, int(scalar(model.params, key))) for series, _, key in self.SERIES]
+        start, end = int(model.years[0]), int(model.years[-1])
+        keys = [(series, int(scalar(model.params, key))) for series, _, key in self.SERIES]
+        self.fits = [fit(*key) for key in keys]
+        self.layouts = [others_layout(*key, start, end) for key in keys]
+        self.scale = scalar(model.params, "provinces_shock_scale")
         n = max(len(f.regions) for f in self.fits)
         # per run and series: (a, b), then per forecast year the common shock and one per province
         rng = model.streams("provinces")
@@ -121,35 +148,22 @@ class Provinces:
 
     def others(self, k: int) -> tuple[tuple[str, ...], np.ndarray]:
         """Levels of the 30 other provinces for the model's years, (runs, 30, years); NaN before the data."""
-        m, f = self.m, self.fits[k]
-        scale = scalar(m.params, "provinces_shock_scale")
-        keep = [i for i, r in enumerate(f.regions) if r != HUBEI]
-        regions = tuple(f.regions[i] for i in keep)
-        years = m.years
-        out = np.full((m.runs, len(keep), len(years)), np.nan)
-        logs = np.log(f.levels)                              # all 31 provinces
-        last = int(f.years[-1])
-        for j, year in enumerate(years):
-            if year in f.years:
-                out[:, :, j] = f.levels[keep, list(f.years).index(year)][None, :]
-        cur = np.broadcast_to(logs[:, -1], (m.runs, len(f.regions))).copy()
+        m, f, scale = self.m, self.fits[k], self.scale
+        regions, keep, observed, log_last, horizon = self.layouts[k]
+        out = np.empty((m.runs, *observed.shape))
+        out[:] = observed
+        cur = np.broadcast_to(log_last, (m.runs, len(f.regions))).copy()       # all 31 provinces
         z, L = self.coef_draws[:, k], f.coef_chol                 # (a, b) = coef + L z, per run
         a = f.coef[0] + scale * L[0, 0] * z[:, 0]
         b = f.coef[1] + scale * (L[1, 0] * z[:, 0] + L[1, 1] * z[:, 1])
-        for h in range(HORIZON):
-            year = last + 1 + h
-            if year > years[-1]:
-                break
+        for h, j in horizon:
             d = self.draws[:, k, h]
-            common = d[:, :1]
-            if k == 0 and year <= years[-1]:
-                # the index moves together across provinces: the other provinces' common shock
-                # is the draw that moves Hubei's growth in ``finance`` that year
-                common = m.finance.noise[:, [m.year_index(year)]]
+            # the index moves together across provinces: the other provinces' common shock
+            # is the draw that moves Hubei's growth in ``finance`` that year
+            common = m.finance.noise[:, j:j + 1] if k == 0 else d[:, :1]
             shock = scale * (f.year_sd * common + f.sigma * d[:, 1:1 + len(f.regions)])
             cur = cur + a[:, None] + b[:, None] * cur + shock
-            if year >= years[0]:
-                out[:, :, m.year_index(year)] = np.exp(cur[:, keep])
+            out[:, :, j] = np.exp(cur[:, keep])
         return regions, out
 
     @staticmethod

@@ -32,12 +32,17 @@ Approval items (social_governance lever)
     cheapest remaining items (cost x complexity), online after a lag.
 Randomness: clocks, orders and prefecture multipliers are drawn once in
 ``__init__``, the same amount in every scenario.
+A quarter of all three populations is one numba kernel over runs (``_quarter``);
+what depends on time alone is computed in ``__init__``.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numba
 import numpy as np
 
-from .designations import NEVER, fund_in_order
+from .designations import NEVER, fund_row
 from .parameters import scalar
 from .population import N_PREF, largest_remainder, prefecture_arrays
 from .prefectures import prefectures
@@ -46,21 +51,38 @@ from .streams import per_run
 PROVINCIAL_UNITS = 4        # the last four prefecture-level units (仙桃, 潜江, 天门, 神农架): one platform each
 
 
+def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
+
+
+@lru_cache(maxsize=None)
 def schools_per_prefecture(total: int) -> np.ndarray:
-    """Schools per prefecture: the total shared by 2015 population (largest remainder)."""
+    """Schools per prefecture: the total shared by 2015 population (largest remainder; read-only)."""
     pop = prefecture_arrays()["population"]
-    return largest_remainder(total * pop / pop.sum(), total)
+    return _frozen(largest_remainder(total * pop / pop.sum(), total))[0]
 
 
+@lru_cache(maxsize=None)
 def health_units() -> tuple[np.ndarray, np.ndarray]:
-    """Health platforms: their prefecture and whether each is a prefecture-level platform."""
+    """Health platforms: their prefecture and whether each is a prefecture-level platform (read-only)."""
     counties = prefectures().counties.to_numpy().astype(int)
     pref, top = [], []
     for p in range(N_PREF):
         own = p >= N_PREF - PROVINCIAL_UNITS
         pref += [p] * (1 if own else 1 + counties[p])
         top += [True] + ([] if own else [False] * counties[p])
-    return np.array(pref), np.array(top)
+    return _frozen(np.array(pref), np.array(top))
+
+
+@lru_cache(maxsize=None)
+def _platform_index() -> tuple[np.ndarray, np.ndarray]:
+    """Platforms per prefecture, and per platform the index of its prefecture's platform (read-only)."""
+    pref = health_units()[0]
+    per_pref = np.bincount(pref, minlength=N_PREF)
+    first = np.r_[0, np.cumsum(per_pref)[:-1]]
+    return _frozen(per_pref, first[pref])
 
 
 def _logit(x: float) -> float:
@@ -81,32 +103,35 @@ class PublicServices:
         P = m.params
         R = m.runs
         rng = m.streams("public_services")
-        self.rows = m.rows
+        rows = m.rows
+        # quarter-end time of each step: what depends on time alone is computed here, once
+        steps = np.arange(m.n_steps)
+        t = m.years[1 + steps // 4] - 1 + (steps % 4 + 1) / 4
         # schools
-        self.n_schools = schools_per_prefecture(int(scalar(P, "schools_total")))
+        # the kernels' arrays stay writable (their own copies of the cached structure): numba's
+        # dispatch types a read-only array on a slower path, and the step runs 40 times
+        self.n_schools = schools_per_prefecture(int(scalar(P, "schools_total"))).copy()
         spread = scalar(P, "school_region_spread")
         mult = np.exp(spread * per_run(rng, "standard_normal", (N_PREF,)) - spread**2 / 2)
-        self.h_school = P["school_resources_hazard"][:, None] * mult
+        h_school = P["school_resources_hazard"][:, None] * mult
         b12, b15 = scalar(P, "school_broadband_2012"), scalar(P, "school_broadband_2015")
         self.bb_slope = (_logit(b15) - _logit(b12)) / 3
         self.bb_logit12 = _logit(b12)
-        self.coupling = P["coupling_connectivity_public_services"][:, None]
+        self.bb_own = self._own_broadband(t)                          # stand-alone path, per step
+        self.coupling = np.ascontiguousarray(P["coupling_connectivity_public_services"], dtype=float)
+        self.uncoupled = bool(np.all(self.coupling == 0))
         self.lag = int(scalar(P, "school_resources_lag"))
         self.capacity = scalar(P, "school_resources_capacity")
+        self.cost = np.ascontiguousarray(P["school_resources_cost"], dtype=float)
         self.pipeline = np.zeros((R, N_PREF, self.lag))
-        self.uncoupled = bool(np.all(self.coupling == 0))
-        # per-quarter constants of the step (the step runs 40 times)
-        self.reach = -np.expm1(-self.h_school * m.dt)
-        self.keep = (1 - self.reach)[:, :, None]
-        self.bb = self._broadband(m.years[0])
+        self.reach = -np.expm1(-h_school * m.dt)                      # share of the gap reached in a quarter
+        self.bb = self._broadband(self._own_broadband(m.years[0]))
         self.res = P["school_resources_2010"][:, None] * self.bb * self.n_schools
 
         # health platforms: clocks in units of cumulative hazard; prefecture ones start part-way
-        self.unit_pref, self.unit_top = health_units()
+        self.unit_pref, self.unit_top = (a.copy() for a in health_units())
         U = len(self.unit_pref)
-        first = np.r_[0, np.cumsum(np.bincount(self.unit_pref, minlength=N_PREF))[:-1]]
-        self.parent = first[self.unit_pref]                          # index of the prefecture platform
-        self.unit_first, self.units_per_pref = first, np.bincount(self.unit_pref, minlength=N_PREF)
+        self.units_per_pref, self.parent = (a.copy() for a in _platform_index())    # parent: the prefecture platform
         self.h_clock = per_run(rng, "standard_exponential", (U,))
         h0 = -np.log1p(-P["health_platforms_2010"])[:, None] * self.unit_top
         self.h_cum = np.broadcast_to(h0, (R, U)).copy()
@@ -115,106 +140,225 @@ class PublicServices:
         priority = per_run(rng, "random", (U,))
         self.h_order = np.argsort(priority + (~self.unit_top), axis=1)   # prefecture platforms first
         self.h_lag, self.h_capacity = int(scalar(P, "health_build_lag")), scalar(P, "health_capacity")
-        self.h_cost = np.where(self.unit_top, P["health_cost_prefecture"][:, None], P["health_cost_county"][:, None])
+        h_cost = np.where(self.unit_top, P["health_cost_prefecture"][:, None], P["health_cost_county"][:, None])
+        self.h_cost_ordered = h_cost[rows, self.h_order]
         self.h_step = np.where(self.unit_top, P["health_hazard_prefecture"][:, None],
                                P["health_hazard_county"][:, None]) * m.dt
 
         # approval items
         n_items = int(scalar(P, "approval_items"))
         sig = scalar(P, "approval_complexity_sigma")
-        self.complexity = np.exp(sig * per_run(rng, "standard_normal", (n_items,)) - sig**2 / 2)
-        self.a_clock = per_run(rng, "standard_exponential", (n_items,)) * self.complexity
+        complexity = np.exp(sig * per_run(rng, "standard_normal", (n_items,)) - sig**2 / 2)
+        self.a_clock = per_run(rng, "standard_exponential", (n_items,)) * complexity
         a0 = -np.log1p(-P["approval_online_2010"])[:, None]
         self.a_cum = np.broadcast_to(a0, (R, n_items)).copy()
         self.a_on = self.a_clock <= self.a_cum
         self.a_ready = np.full((R, n_items), NEVER)
-        self.a_cost = P["approval_cost"][:, None] * self.complexity
-        self.a_order = np.argsort(self.a_cost, axis=1)                  # cheapest first
+        a_cost = P["approval_cost"][:, None] * complexity
+        self.a_order = np.argsort(a_cost, axis=1)                       # cheapest first
+        self.a_cost_ordered = a_cost[rows, self.a_order]
         self.a_lag, self.a_capacity = int(scalar(P, "approval_lag")), scalar(P, "approval_capacity")
-        self.a_step = {late: P["approval_hazard_late" if late else "approval_hazard_early"][:, None] * m.dt
-                       for late in (False, True)}
+        self.a_step = np.where(t > 2016, P["approval_hazard_late"][:, None] * m.dt,
+                               P["approval_hazard_early"][:, None] * m.dt)      # (runs, steps)
+        self.paid = np.zeros((len(self.levers), R))
 
-    # -- schools ---------------------------------------------------------------
-    def _broadband(self, t: float) -> np.ndarray:
+    # -- schools' broadband ----------------------------------------------------------
+    def _own_broadband(self, t):
+        """The stand-alone logistic share of schools with broadband at time(s) ``t``."""
+        return 1 / (1 + np.exp(-(self.bb_logit12 + self.bb_slope * (t - 2012))))
+
+    def _broadband(self, own: float) -> np.ndarray:
         """Share of each prefecture's schools with broadband, (runs, 17)."""
-        own = 1 / (1 + np.exp(-(self.bb_logit12 + self.bb_slope * (t - 2012))))
-        c = self.coupling
+        c = self.coupling[:, None]
         if self.uncoupled:
             return np.full((self.m.runs, N_PREF), own)
         upstream = np.clip(self.m.connectivity.school_broadband_share, 0, 1)
         return c * upstream + (1 - c) * own
 
-    def _step_schools(self, s: int, t: float) -> None:
-        m, P = self.m, self.m.params
-        self.bb = self._broadband(t)
-        connected = self.bb * self.n_schools
-        slot = s % self.lag
-        self.res += self.pipeline[:, :, slot]                          # ordered ``lag`` quarters ago
-        self.pipeline[:, :, slot] = 0
-        # the trend reaches every connected school without resources, ordered ones too
-        # (their order then arrives for nothing: the contract is already signed)
-        self.res += np.maximum(connected - self.res, 0) * self.reach
-        self.pipeline *= self.keep
-        budget = m.budget("education", s)
-        spent = np.zeros(m.runs)
-        if budget > 0:
-            gap = np.maximum(connected - self.res - self.pipeline.sum(2), 0)
-            total = gap.sum(1)
-            cost = P["school_resources_cost"]
-            ordered = np.minimum(np.minimum(budget / cost, self.capacity), total)
-            self.pipeline[:, :, slot] = ordered[:, None] * gap / np.maximum(total, 1e-12)[:, None]
-            spent = ordered * cost
-        np.minimum(self.res, connected, out=self.res)
-        m.record_spend("education", spent)
-
-    # -- discrete projects: health platforms and approval items ----------------------
-    def _fund(self, s: int, area: str, budget: float, waiting: np.ndarray, order: np.ndarray,
-              cost: np.ndarray, ready: np.ndarray, lag: int, capacity: float) -> None:
-        """Fund waiting agents in their fixed priority ``order`` within a budget and capacity (> 0)."""
-        take, paid = fund_in_order(waiting[self.rows, order], cost[self.rows, order], budget, capacity)
-        ready[self.rows, order] = np.where(take, s + lag, ready[self.rows, order])
-        self.m.record_spend(area, paid)
-
-    def _step_health(self, s: int, t: float, quarter: int) -> None:
-        eligible = ~self.h_on & (self.h_on[:, self.parent] | self.unit_top)
-        self.h_cum += self.h_step * eligible
-        self.h_on |= eligible & (self.h_cum >= self.h_clock)
-        self.h_on |= self.h_ready <= s
-        # platforms are lumpy (a prefecture one costs more than a quarter's money): yearly rounds
-        budget = 4 * self.m.budget("health_elderly_care", s) if quarter == 0 else 0.0
-        if budget <= 0:
-            return
-        parent_started = self.h_on[:, self.parent] | (self.h_ready[:, self.parent] != NEVER) | self.unit_top
-        waiting = ~self.h_on & (self.h_ready == NEVER) & parent_started
-        self._fund(s, "health_elderly_care", budget, waiting, self.h_order, self.h_cost, self.h_ready,
-                   self.h_lag, self.h_capacity)
-
-    def _step_approvals(self, s: int, t: float) -> None:
-        eligible = ~self.a_on
-        self.a_cum += self.a_step[bool(t > 2016)] * eligible
-        self.a_on |= eligible & (self.a_cum >= self.a_clock)
-        self.a_on |= self.a_ready <= s
-        budget = self.m.budget("social_governance", s)
-        if budget <= 0:
-            return
-        waiting = ~self.a_on & (self.a_ready == NEVER)
-        self._fund(s, "social_governance", budget, waiting, self.a_order,
-                   self.a_cost, self.a_ready,
-                   self.a_lag, self.a_capacity)
-
     # -- protocol --------------------------------------------------------------------
     def step(self, s: int, y: int, quarter: int) -> None:
-        t = self.m.years[y] - 1 + (quarter + 1) / 4
-        self._step_schools(s, t)
-        self._step_health(s, t, quarter)
-        self._step_approvals(s, t)
+        m = self.m
+        budgets = (m.budget("education", s),
+                   # platforms are lumpy (a prefecture one costs more than a quarter's money): yearly rounds
+                   4 * m.budget("health_elderly_care", s) if quarter == 0 else 0.0,
+                   m.budget("social_governance", s))
+        upstream = self.bb if self.uncoupled else m.connectivity.school_broadband_share
+        _quarter(s, self.bb_own, upstream, self.coupling, self.uncoupled, self.n_schools, self.reach,
+                 self.res, self.pipeline, self.bb, self.cost, self.capacity,
+                 self.h_on, self.h_cum, self.h_clock, self.h_step, self.h_ready, self.parent, self.unit_top,
+                 self.h_order, self.h_cost_ordered, self.h_lag, self.h_capacity,
+                 self.a_on, self.a_cum, self.a_clock, self.a_step, self.a_ready,
+                 self.a_order, self.a_cost_ordered, self.a_lag, self.a_capacity,
+                 budgets[0], budgets[1], budgets[2], self.paid)
+        for area, budget, paid in zip(self.levers, budgets, self.paid):
+            if budget > 0:
+                m.record_spend(area, paid)
 
     def record(self, y: int, out: dict) -> None:
-        covered = np.minimum(np.floor(self.res + 0.5), self.n_schools)        # whole schools
-        out["school_digital_resources_coverage_by_region"][:, y] = 100 * covered / self.n_schools
-        out["school_digital_resources_coverage"][:, y] = 100 * covered.sum(1) / self.n_schools.sum()
-        out["school_broadband_share_used"][:, y] = 100 * (self.bb * self.n_schools).sum(1) / self.n_schools.sum()
-        on = np.add.reduceat(self.h_on, self.unit_first, axis=1)             # exact, whatever the batch
-        out["health_platform_interconnection_by_region"][:, y] = 100 * on / self.units_per_pref
-        out["health_platform_interconnection"][:, y] = 100 * on.sum(1) / self.units_per_pref.sum()
-        out["online_approval_coverage"][:, y] = 100 * self.a_on.mean(1)
+        _record(y, self.res, self.n_schools, self.bb, self.h_on, self.unit_pref, self.units_per_pref, self.a_on,
+                out["school_digital_resources_coverage_by_region"], out["school_digital_resources_coverage"],
+                out["school_broadband_share_used"], out["health_platform_interconnection_by_region"],
+                out["health_platform_interconnection"], out["online_approval_coverage"])
+
+
+# -- kernels: one call per quarter (state arrays updated in place), one per record ----------
+@numba.njit(cache=True)
+def pairwise_sum(a):
+    """``a.sum()`` of a 1-D float array bit for bit: numpy's pairwise summation (8 running sums per block
+    of up to 128 values, halves above)."""
+    n = a.shape[0]
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += a[i]
+        return total
+    if n > 128:
+        half = n // 2
+        half -= half % 8
+        return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += a[i]
+        i += 1
+    return total
+
+
+@numba.njit(cache=True)
+def _fund(waiting, order, cost, budget, capacity, ready, at):
+    """Fund one run's ``waiting`` agents in priority ``order`` (``cost`` in that order): ready at step ``at``."""
+    n = order.shape[0]
+    queue, take = np.empty(n, np.bool_), np.zeros(n, np.bool_)
+    for j in range(n):
+        queue[j] = waiting[order[j]]
+    paid = fund_row(queue, cost, budget, capacity, take)
+    for j in range(n):
+        if take[j]:
+            ready[order[j]] = at
+    return paid
+
+
+@numba.njit(cache=True)
+def _schools(s, own, upstream, coupling, uncoupled, n_schools, reach, res, pipeline, bb, cost, capacity,
+             budget, paid):
+    """Schools' quarter: orders ``lag`` quarters old arrive, the trend reaches connected schools, money orders."""
+    runs, n, lag = pipeline.shape
+    slot = s % lag
+    connected, gap = np.empty(n), np.empty(n)
+    for r in range(runs):
+        for p in range(n):
+            if uncoupled:
+                share = own
+            else:
+                u = upstream[r, p]
+                u = 0.0 if u < 0.0 else (1.0 if u > 1.0 else u)
+                share = coupling[r] * u + (1 - coupling[r]) * own
+            bb[r, p] = share
+            connected[p] = share * n_schools[p]
+            x = res[r, p] + pipeline[r, p, slot]             # ordered ``lag`` quarters ago
+            pipeline[r, p, slot] = 0.0
+            # the trend reaches every connected school without resources, ordered ones too
+            # (their order then arrives for nothing: the contract is already signed)
+            res[r, p] = x + max(connected[p] - x, 0.0) * reach[r, p]
+            keep = 1 - reach[r, p]
+            for k in range(lag):
+                pipeline[r, p, k] *= keep
+        if budget > 0:
+            for p in range(n):
+                gap[p] = max(connected[p] - res[r, p] - pairwise_sum(pipeline[r, p]), 0.0)
+            total = pairwise_sum(gap)
+            ordered = min(min(budget / cost[r], capacity), total)
+            for p in range(n):
+                pipeline[r, p, slot] = ordered * gap[p] / max(total, 1e-12)
+            paid[r] = ordered * cost[r]
+        for p in range(n):
+            res[r, p] = min(res[r, p], connected[p])
+
+
+@numba.njit(cache=True)
+def _health(s, on, cum, clock, step, ready, parent, top, order, cost, lag, capacity, budget, paid):
+    """Health platforms' quarter: clocks (a county's only once its prefecture's is on), finished builds, funding."""
+    runs, n = on.shape
+    eligible, waiting = np.empty(n, np.bool_), np.empty(n, np.bool_)
+    for r in range(runs):
+        for u in range(n):
+            eligible[u] = not on[r, u] and (on[r, parent[u]] or top[u])
+        for u in range(n):
+            if eligible[u]:
+                cum[r, u] += step[r, u]
+                on[r, u] = cum[r, u] >= clock[r, u]
+            if ready[r, u] <= s:
+                on[r, u] = True
+        if budget > 0:
+            for u in range(n):
+                p = parent[u]
+                waiting[u] = not on[r, u] and ready[r, u] == NEVER and (on[r, p] or ready[r, p] != NEVER or top[u])
+            paid[r] = _fund(waiting, order[r], cost[r], budget, capacity, ready[r], s + lag)
+
+
+@numba.njit(cache=True)
+def _approvals(s, on, cum, clock, step, ready, order, cost, lag, capacity, budget, paid):
+    """Approval items' quarter: clocks, finished re-engineering, funding the cheapest remaining items."""
+    runs, n = on.shape
+    waiting = np.empty(n, np.bool_)
+    for r in range(runs):
+        for i in range(n):
+            if not on[r, i]:
+                cum[r, i] += step[r, s]
+                on[r, i] = cum[r, i] >= clock[r, i]
+            if ready[r, i] <= s:
+                on[r, i] = True
+        if budget > 0:
+            for i in range(n):
+                waiting[i] = not on[r, i] and ready[r, i] == NEVER
+            paid[r] = _fund(waiting, order[r], cost[r], budget, capacity, ready[r], s + lag)
+
+
+@numba.njit(cache=True)
+def _quarter(s, own, upstream, coupling, uncoupled, n_schools, reach, res, pipeline, bb, cost, capacity,
+             h_on, h_cum, h_clock, h_step, h_ready, parent, top, h_order, h_cost, h_lag, h_capacity,
+             a_on, a_cum, a_clock, a_step, a_ready, a_order, a_cost, a_lag, a_capacity,
+             edu_budget, health_budget, gov_budget, paid):
+    """One quarter of the three populations (``own``: the stand-alone broadband share per step); ``paid``
+    (levers x runs) gets the money paid where there was a budget."""
+    _schools(s, own[s], upstream, coupling, uncoupled, n_schools, reach, res, pipeline, bb, cost, capacity,
+             edu_budget, paid[0])
+    _health(s, h_on, h_cum, h_clock, h_step, h_ready, parent, top, h_order, h_cost, h_lag, h_capacity,
+            health_budget, paid[1])
+    _approvals(s, a_on, a_cum, a_clock, a_step, a_ready, a_order, a_cost, a_lag, a_capacity, gov_budget, paid[2])
+
+
+@numba.njit(cache=True)
+def _record(y, res, n_schools, bb, h_on, unit_pref, units_per_pref, a_on,
+            school_by_region, school, used, health_by_region, health, approvals):
+    """Year-end shares (%) into the output arrays' column ``y``; whole schools, platforms and items."""
+    runs, n = res.shape
+    weighted = np.empty(n)
+    on = np.zeros(n, np.int64)
+    for r in range(runs):
+        covered = 0.0
+        for p in range(n):
+            c = min(np.floor(res[r, p] + 0.5), n_schools[p])
+            school_by_region[r, y, p] = 100 * c / n_schools[p]
+            covered += c
+            weighted[p] = bb[r, p] * n_schools[p]
+        school[r, y] = 100 * covered / n_schools.sum()
+        used[r, y] = 100 * pairwise_sum(weighted) / n_schools.sum()
+        on[:] = 0
+        for u in range(h_on.shape[1]):
+            on[unit_pref[u]] += h_on[r, u]
+        for p in range(n):
+            health_by_region[r, y, p] = 100 * on[p] / units_per_pref[p]
+        health[r, y] = 100 * on.sum() / units_per_pref.sum()
+        approvals[r, y] = 100 * (a_on[r].sum() / a_on.shape[1])

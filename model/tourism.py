@@ -21,10 +21,12 @@ Revenue
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .designations import NEVER, fund_in_order
+from .designations import NEVER, fund_row
 from .parameters import scalar
+from .public_services import pairwise_sum
 from .streams import per_run
 
 NATIONAL_PLAN = 2015.75      # 国家旅游局《关于实施“旅游+互联网”行动计划的通知》, 2015-09
@@ -47,35 +49,29 @@ class Tourism:
         w = np.exp(sig * per_run(rng, "standard_normal", (n,)) - sig**2 / 2)
         self.weight = w / w.sum(1, keepdims=True)
         self.order = np.argsort(-self.weight, axis=1)                   # largest spots first
-        self.lag = int(scalar(P, "smart_spot_lag"))
         self.clock = per_run(rng, "standard_exponential", (n,))
         self.shock = per_run(rng, "standard_normal", (len(m.years),))
         self.cum = np.broadcast_to(-np.log1p(-P["smart_spots_2010"])[:, None], (m.runs, n)).copy()
         self.smart = self.clock <= self.cum
         self.ready = np.full((m.runs, n), NEVER)
         self.smart_share = np.zeros((m.runs, len(m.years)))     # visitor-weighted, year end
-        self.rows = m.rows
-        self.h_step = {late: P["smart_hazard_late" if late else "smart_hazard_early"][:, None] * m.dt
-                       for late in (False, True)}                # hazard of one quarter
+        self.lag = int(scalar(P, "smart_spot_lag"))
+        self.cost = np.ascontiguousarray(P["smart_spot_cost"], dtype=float)
+        self.paid = np.zeros(m.runs)
+        steps = np.arange(m.n_steps)
+        t = m.years[1 + steps // 4] - 1 + (steps % 4 + 1) / 4           # quarter end
+        self.h_step = np.where(t > NATIONAL_PLAN, P["smart_hazard_late"][:, None] * m.dt,
+                               P["smart_hazard_early"][:, None] * m.dt)   # hazard of each quarter, (runs, steps)
 
     def step(self, s: int, y: int, quarter: int) -> None:
-        m, P = self.m, self.m.params
-        t = m.years[y] - 1 + (quarter + 1) / 4
-        free = ~self.smart                     # funded spots may still go smart on their own first
-        self.cum += self.h_step[bool(t > NATIONAL_PLAN)] * free
-        self.smart |= free & (self.cum >= self.clock)
-        self.smart |= self.ready <= s
-        budget = m.budget(self.lever, s)
+        budget = self.m.budget(self.lever, s)
+        _quarter(s, self.h_step, self.smart, self.cum, self.clock, self.ready, self.order, self.cost, self.lag,
+                 budget, self.paid)
         if budget > 0:
-            waiting = ~self.smart & (self.ready == NEVER)
-            order = self.order
-            take, paid = fund_in_order(waiting[self.rows, order], P["smart_spot_cost"][:, None], budget)
-            self.ready[self.rows, order] = np.where(take, s + self.lag, self.ready[self.rows, order])
-            m.record_spend(self.lever, paid)
+            self.m.record_spend(self.lever, self.paid)
 
     def record(self, y: int, out: dict) -> None:
-        self.smart_share[:, y] = (self.weight * self.smart).sum(1)
-        out["smart_scenic_spots_share"][:, y] = 100 * self.smart.mean(1)
+        _record(y, self.weight, self.smart, self.smart_share, out["smart_scenic_spots_share"])
 
     def finish(self, out: dict) -> None:
         """Revenue path, anchored to the 2015 observation in every run."""
@@ -90,3 +86,41 @@ class Tourism:
         lift = 1 + P["smart_tourism_uplift"][:, None] * self.smart_share
         lift = np.where(years[None, :] > 2015, lift / lift[:, i15:i15 + 1], 1.0)   # the past is the past
         out["tourism_revenue"][:] = P["tourism_revenue_2015"][:, None] * np.exp(log_path) * lift
+
+
+@numba.njit(cache=True)
+def _quarter(s, h_step, smart, cum, clock, ready, order, cost, lag, budget, paid):
+    """One quarter: clocks (funded spots may still go smart on their own first), finished systems, and
+    money for the largest spots waiting (neither smart nor funded); ``paid`` per run where there was a budget."""
+    runs, n = smart.shape
+    queue, take, price = np.empty(n, np.bool_), np.empty(n, np.bool_), np.empty(n)
+    for r in range(runs):
+        for i in range(n):
+            if not smart[r, i]:
+                cum[r, i] += h_step[r, s]
+                smart[r, i] = cum[r, i] >= clock[r, i]
+            if ready[r, i] <= s:
+                smart[r, i] = True
+        if budget > 0:
+            for j in range(n):
+                queue[j] = not smart[r, order[r, j]] and ready[r, order[r, j]] == NEVER
+            take[:] = False
+            price[:] = cost[r]
+            paid[r] = fund_row(queue, price, budget, np.inf, take)
+            for j in range(n):
+                if take[j]:
+                    ready[r, order[r, j]] = s + lag
+
+
+@numba.njit(cache=True)
+def _record(y, weight, smart, smart_share, spots_share):
+    """Year-end visitor-weighted smart share (numpy's sum, bit for bit) and share of spots (%) into column ``y``."""
+    runs, n = smart.shape
+    weighted = np.empty(n)
+    for r in range(runs):
+        count = 0
+        for i in range(n):
+            weighted[i] = weight[r, i] * smart[r, i]
+            count += smart[r, i]
+        smart_share[r, y] = pairwise_sum(weighted)
+        spots_share[r, y] = 100 * (count / n)
