@@ -1,12 +1,84 @@
-"""Loops over the villages ranked by rollout cost (numba): one call per step instead of ~20 numpy calls.
+"""The connectivity quarter in numba: one call per step for all runs instead of ~60 numpy calls per part.
 
-Each sums in ranked-position order, as the ``np.bincount`` it replaces did,
-so results are the same to the last bit.
+``quarter`` runs a step of every run: the operators' frontier and the
+province's funding of the ranked tail, the new cohort, the 4G tail and mobile
+users (``mobile.py``), schools (``schools.py``), city fibre (``fibre.py``),
+then the Bass subscriptions; the mechanisms are described in those files and
+in the package's docstring.  Kept in one file because numba caches a kernel's
+machine code keyed on the kernel's own file: a helper in another file could
+change without its callers being recompiled.
+
+Sums follow numpy's order (position order where numpy used ``np.bincount`` or
+``np.cumsum``, numpy's pairwise summation where it used ``sum``) and each
+expression keeps numpy's operation order, so the numbers are the numpy
+version's to the last bit.
 """
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
+
+
+@numba.njit(cache=True)
+def pairwise_sum(a, lo, n):
+    """Sum of ``a[lo:lo + n]`` as numpy adds it: ``np.sum``'s value to the last bit.
+
+    numpy halves a run longer than 128 (the first half a multiple of 8) and adds
+    the halves' sums; a run of 8 to 128 goes to 8 lanes, added pairwise, then the
+    rest in order.  The halving is done with a stack, not recursion (numba's
+    cache cannot load a recursive function).
+    """
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    los, ns, state, vals = np.empty(64, np.int64), np.empty(64, np.int64), np.zeros(64, np.int64), np.empty(64)
+    los[0], ns[0] = lo, n
+    top, nv = 1, 0
+    while top:
+        i = top - 1
+        lo, n = los[i], ns[i]
+        if n <= 128:
+            vals[nv] = _block_sum(a, lo, n)
+            nv += 1
+            top -= 1
+        elif state[i] < 2:            # push the first half, then the second
+            half = n // 2
+            half -= half % 8
+            los[top], ns[top], state[top] = (lo, half, 0) if state[i] == 0 else (lo + half, n - half, 0)
+            state[i] += 1
+            top += 1
+        else:                         # both halves done
+            nv -= 1
+            vals[nv - 1] += vals[nv]
+            top -= 1
+    return vals[0]
+
+
+@numba.njit(cache=True)
+def _block_sum(a, lo, n):
+    """numpy's sum of a run of at most 128 values (``pairwise_sum``)."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    m = n - n % 8
+    for i in range(lo + 8, lo + m, 8):
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(lo + m, lo + n):
+        res += a[i]
+    return res
 
 
 @numba.njit(cache=True)
@@ -29,43 +101,226 @@ def cohort_sums(k_old, k_new, head, pref_sorted, share_sorted, poverty_sorted, n
 
 
 @numba.njit(cache=True)
-def operators_reach(k_old, head, per_hh, theta, capacity):
-    """Operators' new rank ``k`` per run: the next ``capacity`` ranked villages at or below ``theta`` counted."""
-    k_op = k_old.copy()
-    for r in range(len(k_old)):
-        for j in range(capacity[r]):
-            pos = k_old[r] - head + j
-            if pos >= per_hh.shape[1]:
-                break
-            if per_hh[r, pos] <= theta[r]:
-                k_op[r] += 1
-    return k_op
+def tail_row(start, limit, scale, theta, money, n, head, share_sorted, pref_sorted, rural_now, per_hh):
+    """One run's villages at ranks ``start``, ``start + 1``, ... (below ``limit``) funded while the running gap fits ``money``.
+
+    The gap of a village is ``scale x households x max(cost per household - theta, 0)``;
+    stops at the first village the money cannot pay.  Row arguments are the run's
+    rows.  Returns (villages funded, 万元 spent); the running sum is the
+    ``np.cumsum`` it replaces, to the last bit.
+    """
+    funded, spent, total = 0, 0.0, 0.0
+    for pos in range(start, min(limit, n)):
+        j = pos - head
+        households = share_sorted[j] * rural_now[pref_sorted[j]]
+        total += scale * households * max(per_hh[j] - theta, 0.0)
+        if total > money:
+            break
+        funded += 1
+        spent = total
+    return funded, spent
 
 
 @numba.njit(cache=True)
 def tail_gaps(start, offsets, limit, scale, theta, money, eligible, n, head, share_sorted, pref_sorted,
               rural_now, per_hh):
-    """Villages at ranks ``start + offsets`` (below ``limit``) funded in order while the running gap fits ``money``.
+    """``tail_row`` for every eligible run, ranks ``start + offsets`` with ``offsets`` = 0, 1, ... (the span one quarter can reach).
 
-    The gap of a village is ``scale x households x max(cost per household - theta, 0)``;
-    stops at the first village the money cannot pay.  Returns (villages funded, 万元 spent)
-    per run; the running sum is the ``np.cumsum`` it replaces, to the last bit.
+    Returns (villages funded, 万元 spent) per run.
     """
     R = len(start)
     funded, spent = np.zeros(R, np.int64), np.zeros(R)
     for r in range(R):
-        if not eligible[r]:
-            continue
-        total = 0.0
-        for off in offsets:
-            pos = start[r] + off
-            if pos >= n or pos >= limit[r]:
-                break
-            j = pos - head
-            households = share_sorted[r, j] * rural_now[r, pref_sorted[r, j]]
-            total += scale[r] * households * max(per_hh[r, j] - theta[r], 0.0)
-            if total > money[r]:
-                break
-            funded[r] += 1
-            spent[r] = total
+        if eligible[r]:
+            funded[r], spent[r] = tail_row(start[r], min(limit[r], start[r] + offsets.size), scale[r], theta[r],
+                                           money[r], n, head, share_sorted[r], pref_sorted[r], rural_now[r],
+                                           per_hh[r])
     return funded, spent
+
+
+@numba.njit(cache=True)
+def quarter_step(s, y, q, budget, dt,
+                 k, cohort_share, covered_count, covered_poor, cover, w_total, F, f_urban,
+                 n, head, per_hh, pref_sorted, share_sorted, poverty_sorted,
+                 theta0, phi0, capacity, price, decline, central, rural_now, rural0, m_u, m_r, p_hh, q_hh,
+                 urban_hh, rural_hh,
+                 k4, tail4, users, k0, covered0, villages_per_pref, k_op4, k_prof4, ramp_done, capacity4, scale4,
+                 theta4, p_mob, q_mob, top, no4g, urban_share,
+                 urban_on, rural_on, urban_s, rural_per_village, keep, cost_s,
+                 logit_x, reached, step_logit, cities, logit_threshold, cost_f):
+    """Step ``s`` (year index ``y``, quarter ``q``) of every run with ``budget`` 万元 of infrastructure money.
+
+    Updates the state arrays in place (villages ``k``, cohorts, counts and their
+    cached sums, adoption, 4G, mobile users, schools, fibre); returns (万元 paid
+    per run, whether any village got broadband).
+    """
+    R, n_pref, n_cohorts = cohort_share.shape
+    funding = budget > 0
+    paid = np.zeros(R)
+    changed = False
+    buf = np.empty(n_pref * n_cohorts)
+    for r in range(R):
+        # operators' frontier: moves with take-up (province-wide subscribers per covered household) and price
+        i = 0
+        for p in range(n_pref):
+            for c in range(n_cohorts):
+                buf[i] = F[r, p, c] * (cohort_share[r, p, c] * rural0[r, p])
+                i += 1
+        take_up = pairwise_sum(buf, 0, i) / w_total[r]
+        worth = price[s] * take_up / phi0[r]
+        theta = theta0[r] * worth / decline[r, s] / (1 - central[r, s])
+        k_old = k[r]
+        k_new = k_old       # every ranked village below the frontier within capacity (ranks are sorted)
+        for j in range(k_old - head, min(k_old - head + capacity[r], per_hh.shape[1])):
+            if per_hh[r, j] <= theta:
+                k_new += 1
+        # province: pays the gap of the next villages, cheapest first
+        left = 0.0
+        if funding:
+            funded, paid[r] = tail_row(k_new, k_old + capacity[r], decline[r, s] * (1 - central[r, s]), theta,
+                                       budget, n, head, share_sorted[r], pref_sorted[r], rural_now[r, s],
+                                       per_hh[r])
+            k_new += funded
+            left = max(budget - paid[r], 0.0)
+        if k_new > k_old:           # the new cohort s + 1, in position order
+            changed = True
+            for pos in range(k_old, k_new):
+                j = pos - head
+                p = pref_sorted[r, j]
+                cohort_share[r, p, s + 1] += share_sorted[r, j]
+                covered_count[r, p] += 1.0
+                if poverty_sorted[r, j]:
+                    covered_poor[r, p] += 1.0
+            i = 0
+            for p in range(n_pref):
+                cover[r, p] = pairwise_sum(cohort_share[r, p], 0, n_cohorts)
+                for c in range(n_cohorts):
+                    buf[i] = cohort_share[r, p, c] * rural0[r, p]
+                    i += 1
+            w_total[r] = pairwise_sum(buf, 0, i)
+            k[r] = k_new
+
+        # what is left of the quarter's money: 4G tail, schools, city fibre, in that order
+        used = _mobile(r, s, y, funding, left, dt, k4, tail4, users, k0, covered0, villages_per_pref, k_op4,
+                       k_prof4, ramp_done, capacity4, scale4, theta4, p_mob, q_mob, top, no4g, urban_share, n, head,
+                       per_hh, pref_sorted, share_sorted, rural_now)
+        if funding:
+            paid[r] += used
+            left = max(left - used, 0.0)
+        used = _schools(r, funding, left, covered_count, urban_on, rural_on, urban_s, rural_per_village, keep,
+                        cost_s, buf)
+        if funding:
+            paid[r] += used
+            left = max(left - used, 0.0)
+        paid[r] += _fibre(r, y, q, funding, left, logit_x, reached, step_logit, cities, logit_threshold, cost_f,
+                          f_urban, urban_hh, F, cohort_share, rural_hh, buf)
+
+        # subscriptions: Bass per pool, peers within the prefecture's pool; cohorts
+        # after s + 1 do not exist yet (their adoption stays 0)
+        p_, q_ = p_hh[r, 0], q_hh[r, 0]
+        for p in range(n_pref):
+            mu, mr = m_u[r, s, p], m_r[r, s, p]
+            f_urban[r, p] += (p_ + q_ * f_urban[r, p] / mu) * (mu - f_urban[r, p]) * dt
+            for c in range(n_cohorts):
+                buf[c] = F[r, p, c] * cohort_share[r, p, c]
+            peer = pairwise_sum(buf, 0, n_cohorts) / max(cover[r, p] * mr, 1e-12)
+            rate = p_ + q_ * peer
+            for c in range(min(s + 2, n_cohorts)):
+                F[r, p, c] += (rate * (mr - F[r, p, c])) * dt
+    return paid, changed
+
+
+@numba.njit(cache=True)
+def _mobile(r, s, y, funding, money, dt, k4, tail4, users, k0, covered0, villages_per_pref, k_op4, k_prof4,
+            ramp_done, capacity4, scale4, theta4, p_mob, q_mob, top, no4g, urban_share, n, head, per_hh, pref_sorted,
+            share_sorted, rural_now):
+    """Run ``r``'s 4G rollout (operators, then the province's money for the tail) and mobile users; returns 万元 paid."""
+    k_new = max(k4[r], k_op4[r, s])
+    paid = 0.0
+    if funding and ramp_done[r, s] and money > 0:
+        start = max(k_new, k_prof4[r, s])
+        funded, paid = tail_row(start, start + capacity4[r], scale4[r, s], theta4[r, s], money, n, head,
+                                share_sorted[r], pref_sorted[r], rural_now[r, s], per_hh[r])
+        if funded > 0:
+            k_new = start + funded
+    if k_new > k4[r]:           # villages beyond the start's coverage, counted per prefecture
+        for pos in range(max(k4[r], k0[r]), max(k_new, k0[r])):
+            tail4[r, pref_sorted[r, pos - head]] += 1.0
+        k4[r] = k_new
+    start_share = min(k4[r], k0[r]) / k0[r]
+    for p in range(users.shape[1]):
+        cov = (covered0[r, p] * start_share + tail4[r, p]) / villages_per_pref[p]
+        urb = urban_share[r, y, p]
+        ceiling = top[r, 0] * (urb + (1 - urb) * (cov + (1 - cov) * no4g[r, 0]))
+        u = users[r, p]
+        users[r, p] = u + (p_mob[r, 0] + q_mob[r, 0] * u / ceiling) * (ceiling - u) * dt
+    return paid
+
+
+@numba.njit(cache=True)
+def _schools(r, funding, money, covered_count, urban_on, rural_on, urban, rural_per_village, keep, cost, buf):
+    """Run ``r``'s school connections this quarter (hazard, then the province's money); returns 万元 paid."""
+    n_pref = urban_on.shape[1]
+    kp = keep[r, 0]
+    for p in range(n_pref):
+        reach = covered_count[r, p] * rural_per_village[r, p]
+        urban_on[r, p] = urban[r, p] - kp * (urban[r, p] - urban_on[r, p])
+        rural_on[r, p] = max(reach - kp * (reach - rural_on[r, p]), rural_on[r, p])
+        buf[p] = (urban[r, p] - urban_on[r, p]) + max(reach - rural_on[r, p], 0.0)
+    if not funding:
+        return 0.0
+    gap = pairwise_sum(buf, 0, n_pref)
+    funded = min(gap, money / cost[r])                   # schools
+    frac = funded / max(gap, 1e-12) if gap > 0 else 0.0
+    for p in range(n_pref):
+        reach = covered_count[r, p] * rural_per_village[r, p]
+        if frac >= 1:
+            urban_on[r, p] = urban[r, p]
+            rural_on[r, p] = max(reach, rural_on[r, p])
+        else:
+            urban_on[r, p] = urban_on[r, p] + frac * (urban[r, p] - urban_on[r, p])
+            rural_on[r, p] = rural_on[r, p] + frac * max(reach - rural_on[r, p], 0.0)
+    return funded * cost[r]
+
+
+@numba.njit(cache=True)
+def _fibre(r, y, q, funding, money, logit_x, reached, step_logit, cities, logit_threshold, cost, f_urban, urban_hh,
+           F, cohort_share, rural_hh, buf):
+    """Run ``r``'s fibre migration, then retrofits in the named cities paid by the province; returns 万元 paid."""
+    n_pref, n_cohorts = F.shape[1], F.shape[2]
+    for p in range(n_pref):
+        logit_x[r, p] += step_logit[r, 0]
+    n_city = len(cities)
+    paid = 0.0
+    if funding:
+        all_reached = True
+        for i in range(n_city):
+            reached[r, i] |= logit_x[r, cities[i]] >= logit_threshold[r, 0]
+            all_reached &= reached[r, i]
+        if not all_reached:
+            subs, x, copper = np.empty(n_city), np.empty(n_city), np.empty(n_city)
+            total = 0.0
+            for i in range(n_city):
+                p = cities[i]
+                for c in range(n_cohorts):
+                    buf[c] = F[r, p, c] * cohort_share[r, p, c]
+                rural = pairwise_sum(buf, 0, n_cohorts) * rural_hh[r, y, p]
+                subs[i] = (f_urban[r, p] * urban_hh[r, y, p] + rural) * 1e4        # subscribers
+                x[i] = 1.0 / (1.0 + math.exp(-logit_x[r, p]))
+                copper[i] = (1 - x[i]) * subs[i] * (0.0 if reached[r, i] else 1.0)
+                total += copper[i]
+            converted = min(total, money / cost[r])
+            frac = converted / max(total, 1e-12) if total > 0 else 0.0
+            for i in range(n_city):
+                if frac > 0 and copper[i] > 0:     # leave the others untouched (no round trip)
+                    v = min(x[i] + frac * copper[i] / max(subs[i], 1e-12), 1 - 1e-12)
+                    if v < 0.3 or v > 0.65:        # scipy's logit
+                        logit_x[r, cities[i]] = math.log(v / (1 - v))
+                    else:
+                        h = 2 * (v - 0.5)
+                        logit_x[r, cities[i]] = math.log1p(h) - math.log1p(-h)
+            paid = converted * cost[r]
+    if funding or q == 3:        # status is read at year end and by the money path
+        for i in range(n_city):
+            reached[r, i] |= logit_x[r, cities[i]] >= logit_threshold[r, 0]
+    return paid
