@@ -47,7 +47,7 @@ from ..prefectures import URBANISATION_PROVINCE_2015
 from ..streams import per_run
 from .fibre import CityFibre
 from .mobile import Mobile
-from .ranking import cohort_sums, quarter_step
+from .ranking import cohort_sums, quarter_step, year_record
 from .schools import Schools
 
 # Start: every pool at the same fraction of its ceiling, never above this share of it
@@ -55,6 +55,12 @@ from .schools import Schools
 # table's values the fraction is about 0.8.
 MAX_START_FRACTION = 0.95
 URBANISATION_BOUNDS = (5, 95)   # % guard for prefectures moved with the province's urbanisation
+# the outputs in the order ``ranking.year_record`` writes them
+RECORDED = ("broadband_subscribers_by_region", "broadband_subscribers", "villages_broadband_share_by_region",
+            "villages_broadband_share", "poor_village_broadband_share", "rural_household_broadband_penetration",
+            "fixed_broadband_household_penetration", "village_4g_coverage_by_region", "village_4g_coverage",
+            "mobile_broadband_penetration", "school_broadband_coverage_by_region", "school_broadband_coverage",
+            "fibre_subscriber_share_by_region", "fibre_subscriber_share", "allfibre_cities")
 
 
 def quarter_ends(annual: np.ndarray) -> np.ndarray:
@@ -209,7 +215,7 @@ class Connectivity:
             mob.k, mob.tail_count, mob.users, self.k0, self.covered0, self.villages_per_pref, mob.k_op, mob.k_prof,
             mob.ramp_done, mob.capacity, mob.scale, mob.theta, mob.p, mob.q, mob.top,
             mob.no4g, mob.urban_share,
-            sch.urban_on, sch.rural_on, sch.urban, sch.rural_per_village, sch.keep, sch.cost,
+            sch.urban_on, sch.rural_on, sch.urban, sch.rural_per_village, sch.keep, sch.cost, sch.total, sch.share,
             fib.logit_x, fib.reached, fib.step_logit, fib.cities, fib.logit_threshold, fib.cost)
         if changed:
             self.coverage_version += 1
@@ -218,8 +224,10 @@ class Connectivity:
     # -- outputs ---------------------------------------------------------------
     @property
     def school_broadband_share(self) -> np.ndarray:
-        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1]."""
-        return self.schools.share
+        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1] (a read-only view, updated in place)."""
+        share = self.schools.share.view()
+        share.flags.writeable = False
+        return share
 
     @property
     def covered_4g_count(self) -> np.ndarray:
@@ -232,14 +240,8 @@ class Connectivity:
         return self.f_urban * self.urban_hh[:, y, :], rural
 
     def record(self, y: int, out: dict) -> None:
-        urban, rural = self.subscribers(y)
-        out["broadband_subscribers_by_region"][:, y] = urban + rural
-        out["broadband_subscribers"][:, y] = (urban + rural).sum(1)
-        out["villages_broadband_share_by_region"][:, y] = 100 * self.covered_count / self.villages_per_pref
-        out["villages_broadband_share"][:, y] = 100 * self.k / self.n
-        out["poor_village_broadband_share"][:, y] = 100 * self.covered_poor.sum(1) / self.poor_per_pref.sum()
-        hh_u, hh_r = self.urban_hh[:, y, :].sum(1), self.rural_hh[:, y, :].sum(1)
-        out["rural_household_broadband_penetration"][:, y] = 100 * rural.sum(1) / hh_r
-        out["fixed_broadband_household_penetration"][:, y] = 100 * (urban + rural).sum(1) / (hh_u + hh_r)
-        for part in (self.mobile, self.schools, self.fibre):
-            part.record(y, out)
+        mob, sch, fib = self.mobile, self.schools, self.fibre
+        year_record(y, self.F, self.cohort_share, self.f_urban, self.urban_hh, self.rural_hh, self.covered_count,
+                    self.villages_per_pref, self.k, self.n, self.covered_poor, self.poor_per_pref, mob.k, self.k0,
+                    self.covered0, mob.tail_count, mob.users, mob.pop_weight, sch.share, sch.total, fib.logit_x,
+                    fib.reached, *(out[name] for name in RECORDED))

@@ -19,7 +19,7 @@ Money
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import logit
 
 from ..streams import per_run
 
@@ -45,15 +45,3 @@ class CityFibre:
         self.cost = P["fibre_retrofit_cost"]                   # 万元 per subscriber
         self.step_logit = self.rate * m.dt
         self.reached = np.ascontiguousarray(self.logit_x[:, self.cities] >= self.logit_threshold)
-
-    @property
-    def x(self) -> np.ndarray:
-        """Fibre share of broadband subscribers per prefecture, (runs, 17)."""
-        return expit(self.logit_x)
-
-    def record(self, y: int, out: dict) -> None:
-        subs = out["broadband_subscribers_by_region"][:, y]      # written by Connectivity.record first
-        x = self.x
-        out["fibre_subscriber_share_by_region"][:, y] = 100 * x
-        out["fibre_subscriber_share"][:, y] = 100 * (x * subs).sum(1) / subs.sum(1)
-        out["allfibre_cities"][:, y] = self.reached.sum(1)

@@ -70,17 +70,7 @@ class Mobile:
         e = np.exp(-(p + q) * np.maximum(age - 5, 0))
         self.users = ((1 - e) / (1 + q / p * e))[:, None] * ceiling
 
-    def coverage(self) -> np.ndarray:
-        """Share of each prefecture's villages with 4G, (runs, 17)."""
-        return self.count() / self.c.villages_per_pref
-
     def count(self) -> np.ndarray:
         """Villages with 4G per prefecture, (runs, 17)."""
         c = self.c
         return c.covered0 * (np.minimum(self.k, c.k0) / c.k0)[:, None] + self.tail_count
-
-    def record(self, y: int, out: dict) -> None:
-        cov = 100 * self.coverage()
-        out["village_4g_coverage_by_region"][:, y] = cov
-        out["village_4g_coverage"][:, y] = 100 * self.count().sum(1) / self.c.n
-        out["mobile_broadband_penetration"][:, y] = (self.users * self.pop_weight[:, y, :]).sum(1)

@@ -146,7 +146,7 @@ def quarter_step(s, y, q, budget, dt,
                  urban_hh, rural_hh,
                  k4, tail4, users, k0, covered0, villages_per_pref, k_op4, k_prof4, ramp_done, capacity4, scale4,
                  theta4, p_mob, q_mob, top, no4g, urban_share,
-                 urban_on, rural_on, urban_s, rural_per_village, keep, cost_s,
+                 urban_on, rural_on, urban_s, rural_per_village, keep, cost_s, total_s, share_s,
                  logit_x, reached, step_logit, cities, logit_threshold, cost_f):
     """Step ``s`` (year index ``y``, quarter ``q``) of every run with ``budget`` 万元 of infrastructure money.
 
@@ -208,7 +208,7 @@ def quarter_step(s, y, q, budget, dt,
             paid[r] += used
             left = max(left - used, 0.0)
         used = _schools(r, funding, left, covered_count, urban_on, rural_on, urban_s, rural_per_village, keep,
-                        cost_s, buf)
+                        cost_s, total_s, share_s, buf)
         if funding:
             paid[r] += used
             left = max(left - used, 0.0)
@@ -258,8 +258,10 @@ def _mobile(r, s, y, funding, money, dt, k4, tail4, users, k0, covered0, village
 
 
 @numba.njit(cache=True)
-def _schools(r, funding, money, covered_count, urban_on, rural_on, urban, rural_per_village, keep, cost, buf):
-    """Run ``r``'s school connections this quarter (hazard, then the province's money); returns 万元 paid."""
+def _schools(r, funding, money, covered_count, urban_on, rural_on, urban, rural_per_village, keep, cost, total,
+             share, buf):
+    """Run ``r``'s school connections this quarter (hazard, then the province's money) and its share of
+    schools connected; returns 万元 paid."""
     n_pref = urban_on.shape[1]
     kp = keep[r, 0]
     for p in range(n_pref):
@@ -267,20 +269,24 @@ def _schools(r, funding, money, covered_count, urban_on, rural_on, urban, rural_
         urban_on[r, p] = urban[r, p] - kp * (urban[r, p] - urban_on[r, p])
         rural_on[r, p] = max(reach - kp * (reach - rural_on[r, p]), rural_on[r, p])
         buf[p] = (urban[r, p] - urban_on[r, p]) + max(reach - rural_on[r, p], 0.0)
-    if not funding:
-        return 0.0
-    gap = pairwise_sum(buf, 0, n_pref)
-    funded = min(gap, money / cost[r])                   # schools
-    frac = funded / max(gap, 1e-12) if gap > 0 else 0.0
+    paid = 0.0
+    if funding:
+        gap = pairwise_sum(buf, 0, n_pref)
+        funded = min(gap, money / cost[r])                   # schools
+        frac = funded / max(gap, 1e-12) if gap > 0 else 0.0
+        for p in range(n_pref):
+            reach = covered_count[r, p] * rural_per_village[r, p]
+            if frac >= 1:
+                urban_on[r, p] = urban[r, p]
+                rural_on[r, p] = max(reach, rural_on[r, p])
+            else:
+                urban_on[r, p] = urban_on[r, p] + frac * (urban[r, p] - urban_on[r, p])
+                rural_on[r, p] = rural_on[r, p] + frac * max(reach - rural_on[r, p], 0.0)
+        paid = funded * cost[r]
     for p in range(n_pref):
-        reach = covered_count[r, p] * rural_per_village[r, p]
-        if frac >= 1:
-            urban_on[r, p] = urban[r, p]
-            rural_on[r, p] = max(reach, rural_on[r, p])
-        else:
-            urban_on[r, p] = urban_on[r, p] + frac * (urban[r, p] - urban_on[r, p])
-            rural_on[r, p] = rural_on[r, p] + frac * max(reach - rural_on[r, p], 0.0)
-    return funded * cost[r]
+        v = min(max((urban_on[r, p] + rural_on[r, p]) / total[r, p], 0.0), 1.0)
+        share[r, p] = 1.0 if v > 1 - 1e-9 else v             # all connected, up to rounding
+    return paid
 
 
 @numba.njit(cache=True)
@@ -324,3 +330,55 @@ def _fibre(r, y, q, funding, money, logit_x, reached, step_logit, cities, logit_
         for i in range(n_city):
             reached[r, i] |= logit_x[r, cities[i]] >= logit_threshold[r, 0]
     return paid
+
+
+@numba.njit(cache=True)
+def year_record(y, F, cohort_share, f_urban, urban_hh, rural_hh, covered_count, villages_per_pref, k, n, covered_poor,
+                poor_per_pref, k4, k0, covered0, tail4, users, pop_weight, school_share, school_total, logit_x, reached,
+                subscribers_by_region, subscribers, villages_by_region, villages, poor_villages, rural_penetration,
+                fixed_penetration, g4_by_region, g4, mobile_penetration, schools_by_region, schools, fibre_by_region,
+                fibre, allfibre):
+    """Year ``y``'s outputs of every run, written into the output arrays (the names of ``Connectivity.outputs``)."""
+    R, n_pref, n_cohorts = cohort_share.shape
+    buf, urban, rural, total = np.empty(n_cohorts), np.empty(n_pref), np.empty(n_pref), np.empty(n_pref)
+    a, b = np.empty(n_pref), np.empty(n_pref)
+    poor_total = pairwise_sum(poor_per_pref, 0, n_pref)
+    for r in range(R):
+        # household subscriptions and village broadband
+        for p in range(n_pref):
+            for c in range(n_cohorts):
+                buf[c] = F[r, p, c] * cohort_share[r, p, c]
+            urban[p] = f_urban[r, p] * urban_hh[r, y, p]
+            rural[p] = pairwise_sum(buf, 0, n_cohorts) * rural_hh[r, y, p]
+            total[p] = urban[p] + rural[p]
+            subscribers_by_region[r, y, p] = total[p]
+            villages_by_region[r, y, p] = 100 * covered_count[r, p] / villages_per_pref[p]
+        subscribers[r, y] = pairwise_sum(total, 0, n_pref)
+        villages[r, y] = 100 * k[r] / n
+        poor_villages[r, y] = 100 * pairwise_sum(covered_poor[r], 0, n_pref) / poor_total
+        hh_u, hh_r = pairwise_sum(urban_hh[r, y], 0, n_pref), pairwise_sum(rural_hh[r, y], 0, n_pref)
+        rural_penetration[r, y] = 100 * pairwise_sum(rural, 0, n_pref) / hh_r
+        fixed_penetration[r, y] = 100 * subscribers[r, y] / (hh_u + hh_r)
+        # 4G villages (``Mobile.count``) and mobile users
+        start_share = min(k4[r], k0[r]) / k0[r]
+        for p in range(n_pref):
+            a[p] = covered0[r, p] * start_share + tail4[r, p]
+            g4_by_region[r, y, p] = 100 * (a[p] / villages_per_pref[p])
+            b[p] = users[r, p] * pop_weight[r, y, p]
+        g4[r, y] = 100 * pairwise_sum(a, 0, n_pref) / n
+        mobile_penetration[r, y] = pairwise_sum(b, 0, n_pref)
+        # schools
+        for p in range(n_pref):
+            schools_by_region[r, y, p] = 100 * school_share[r, p]
+            a[p] = school_share[r, p] * school_total[r, p]
+        schools[r, y] = 100 * pairwise_sum(a, 0, n_pref) / pairwise_sum(school_total[r], 0, n_pref)
+        # fibre share of subscribers and all-fibre cities
+        for p in range(n_pref):
+            x = 1.0 / (1.0 + math.exp(-logit_x[r, p]))       # scipy's expit
+            fibre_by_region[r, y, p] = 100 * x
+            a[p] = x * total[p]
+        fibre[r, y] = 100 * pairwise_sum(a, 0, n_pref) / subscribers[r, y]
+        count = 0
+        for i in range(reached.shape[1]):
+            count += reached[r, i]
+        allfibre[r, y] = count

@@ -44,18 +44,9 @@ class Schools:
         self.urban_on = start * self.urban
         self.rural_on = np.minimum(start * self.rural, self.reachable())
         self.rural_per_village = self.rural / conn.villages_per_pref
+        share = np.clip((self.urban_on + self.rural_on) / self.total, 0.0, 1.0)
+        self.share = np.where(share > 1 - 1e-9, 1.0, share)      # all connected, up to rounding; kept by the step
 
     def reachable(self) -> np.ndarray:
         """Village schools whose village has broadband, (runs, 17)."""
         return self.rural * self.c.covered_count / self.c.villages_per_pref
-
-    @property
-    def share(self) -> np.ndarray:
-        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1]."""
-        share = np.clip((self.urban_on + self.rural_on) / self.total, 0.0, 1.0)
-        return np.where(share > 1 - 1e-9, 1.0, share)       # all connected, up to rounding
-
-    def record(self, y: int, out: dict) -> None:
-        share = self.share
-        out["school_broadband_coverage_by_region"][:, y] = 100 * share
-        out["school_broadband_coverage"][:, y] = 100 * (share * self.total).sum(1) / self.total.sum(1)
