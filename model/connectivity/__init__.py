@@ -39,6 +39,8 @@ Subscriptions
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..parameters import scalar
@@ -61,6 +63,22 @@ RECORDED = ("broadband_subscribers_by_region", "broadband_subscribers", "village
             "fixed_broadband_household_penetration", "village_4g_coverage_by_region", "village_4g_coverage",
             "mobile_broadband_penetration", "school_broadband_coverage_by_region", "school_broadband_coverage",
             "fibre_subscriber_share_by_region", "fibre_subscriber_share", "allfibre_cities")
+
+
+@lru_cache(maxsize=None)
+def village_classes(spread: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per village structure (cached): each village's cost class (prefecture, mountain, poverty county),
+    villages and poor villages per prefecture.
+
+    Poor villages are the villages of poverty counties (the 4,821 registered poor
+    villages are not in the data).
+    """
+    v = village_structure(spread)
+    cls = v["pref"] * 4 + 2 * v["mountain"] + v["poverty"]
+    found = cls, np.bincount(v["pref"], minlength=N_PREF), np.bincount(v["pref"], v["poverty"], minlength=N_PREF)
+    for fixed in found:
+        fixed.flags.writeable = False
+    return found
 
 
 def quarter_ends(annual: np.ndarray) -> np.ndarray:
@@ -90,9 +108,10 @@ class Connectivity:
         R = model.runs
         pref = prefecture_arrays()
         self.rows = model.rows
-        v = village_structure(scalar(P, "village_household_spread"))
+        spread = scalar(P, "village_household_spread")
+        v = village_structure(spread)
+        cls, self.villages_per_pref, self.poor_per_pref = village_classes(spread)
         self.n = n = len(v["pref"])
-        self.villages_per_pref = np.bincount(v["pref"], minlength=N_PREF)
 
         # households per prefecture (万户), shape (runs, years, 17): prefectures
         # keep their 2015 population shares and move with the province's urbanisation
@@ -111,7 +130,6 @@ class Connectivity:
         # village costs (万元): a per-run multiplier for each (prefecture, terrain,
         # poverty) class times a lognormal draw per village; ranked per household
         sig = scalar(P, "village_cost_sigma")
-        cls = v["pref"] * 4 + 2 * v["mountain"] + v["poverty"]
         i2015 = model.year_index(2015)
         terrain = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])          # (mountain, poverty) per class
         factor = (P["village_cost_base"][:, None]
@@ -122,7 +140,7 @@ class Connectivity:
         per_hh *= sig
         per_hh -= sig**2 / 2
         np.exp(per_hh, out=per_hh)
-        per_hh *= table.reshape(R, -1)[:, cls]
+        per_hh *= np.take(table.reshape(R, -1), cls, axis=1)
         per_hh /= v["share"]                                        # 万元 per 万户 of 2015 households
         # rank villages by cost per household; only the part beyond the smallest
         # initial coverage needs an order (the head is covered from the start),
@@ -137,8 +155,6 @@ class Connectivity:
         self.per_hh = tail[rows, order]
         self.pref_sorted = v["pref"][ranked]
         self.poverty_sorted = v["poverty"][ranked]
-        # poor villages: villages of poverty counties (the 4,821 registered poor villages are not in the data)
-        self.poor_per_pref = np.bincount(v["pref"], v["poverty"], minlength=N_PREF)
         self.share_sorted = v["share"][ranked]
         for fixed in (self.per_hh, self.pref_sorted, self.poverty_sorted, self.share_sorted):
             fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
