@@ -204,6 +204,21 @@ class Connectivity:
         self.mobile = Mobile(self, gens)
         self.schools = Schools(self, gens)
         self.fibre = CityFibre(self, gens)
+        # the kernels' arrays, gathered once: the state is updated in place only, never rebound
+        mob, sch, fib = self.mobile, self.schools, self.fibre
+        self._step_args = (
+            self.k, self.cohort_share, self.covered_count, self.covered_poor, self.cover, self.w_total, self.F,
+            self.f_urban, self.n, self.head, self.per_hh, self.pref_sorted, self.share_sorted, self.poverty_sorted,
+            self.theta0, self.phi0, self.capacity, self.price, self.decline, self.central, self.rural_now,
+            self.rural0, self.m_u, self.m_r, self.p_households, self.q_households, self.urban_hh, self.rural_hh,
+            mob.k, mob.tail_count, mob.users, self.k0, self.covered0, self.villages_per_pref, mob.k_op, mob.k_prof,
+            mob.ramp_done, mob.capacity, mob.scale, mob.theta, mob.p, mob.q, mob.top, mob.no4g, mob.urban_share,
+            sch.urban_on, sch.rural_on, sch.urban, sch.rural_per_village, sch.keep, sch.cost, sch.total, sch.share,
+            fib.logit_x, fib.reached, fib.step_logit, fib.cities, fib.logit_threshold, fib.cost)
+        self._record_args = (
+            self.F, self.cohort_share, self.f_urban, self.urban_hh, self.rural_hh, self.covered_count,
+            self.villages_per_pref, self.k, self.n, self.covered_poor, self.poor_per_pref, mob.k, self.k0,
+            self.covered0, mob.tail_count, mob.users, mob.pop_weight, sch.share, sch.total, fib.logit_x, fib.reached)
 
     # -- helpers ---------------------------------------------------------------
     @property
@@ -221,18 +236,8 @@ class Connectivity:
     # -- dynamics --------------------------------------------------------------
     def step(self, s: int, y: int, quarter: int) -> None:
         """One quarter of every run in one kernel call (``ranking.quarter_step``)."""
-        m, mob, sch, fib = self.m, self.mobile, self.schools, self.fibre
-        paid, changed = quarter_step(
-            s, y, quarter, m.budget(self.lever, s), m.dt,
-            self.k, self.cohort_share, self.covered_count, self.covered_poor, self.cover, self.w_total, self.F,
-            self.f_urban, self.n, self.head, self.per_hh, self.pref_sorted, self.share_sorted, self.poverty_sorted,
-            self.theta0, self.phi0, self.capacity, self.price, self.decline, self.central, self.rural_now,
-            self.rural0, self.m_u, self.m_r, self.p_households, self.q_households, self.urban_hh, self.rural_hh,
-            mob.k, mob.tail_count, mob.users, self.k0, self.covered0, self.villages_per_pref, mob.k_op, mob.k_prof,
-            mob.ramp_done, mob.capacity, mob.scale, mob.theta, mob.p, mob.q, mob.top,
-            mob.no4g, mob.urban_share,
-            sch.urban_on, sch.rural_on, sch.urban, sch.rural_per_village, sch.keep, sch.cost, sch.total, sch.share,
-            fib.logit_x, fib.reached, fib.step_logit, fib.cities, fib.logit_threshold, fib.cost)
+        m = self.m
+        paid, changed = quarter_step(s, y, quarter, m.budget(self.lever, s), m.dt, *self._step_args)
         if changed:
             self.coverage_version += 1
         m.record_spend(self.lever, paid)
@@ -256,8 +261,4 @@ class Connectivity:
         return self.f_urban * self.urban_hh[:, y, :], rural
 
     def record(self, y: int, out: dict) -> None:
-        mob, sch, fib = self.mobile, self.schools, self.fibre
-        year_record(y, self.F, self.cohort_share, self.f_urban, self.urban_hh, self.rural_hh, self.covered_count,
-                    self.villages_per_pref, self.k, self.n, self.covered_poor, self.poor_per_pref, mob.k, self.k0,
-                    self.covered0, mob.tail_count, mob.users, mob.pop_weight, sch.share, sch.total, fib.logit_x,
-                    fib.reached, *(out[name] for name in RECORDED))
+        year_record(y, *self._record_args, *(out[name] for name in RECORDED))
