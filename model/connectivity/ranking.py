@@ -1,10 +1,11 @@
-"""The connectivity quarter in numba: one call per step for all runs instead of ~60 numpy calls per part.
+"""Connectivity in numba: one call per quarter (and one per recorded year) for all runs.
 
-``quarter`` runs a step of every run: the operators' frontier and the
-province's funding of the ranked tail, the new cohort, the 4G tail and mobile
-users (``mobile.py``), schools (``schools.py``), city fibre (``fibre.py``),
-then the Bass subscriptions; the mechanisms are described in those files and
-in the package's docstring.  Kept in one file because numba caches a kernel's
+``quarter_step`` runs a step of every run: the operators' frontier and the
+province's funding of the villages ranked by rollout cost, the new cohort,
+the 4G tail and mobile users (``mobile.py``), schools (``schools.py``), city
+fibre (``fibre.py``), then the Bass subscriptions; the mechanisms are
+described in those files and in the package's docstring.  ``year_record``
+writes a year's outputs.  Kept in one file because numba caches a kernel's
 machine code keyed on the kernel's own file: a helper in another file could
 change without its callers being recompiled.
 

@@ -15,7 +15,8 @@ Connection
     unconnected schools at once, shared among prefectures by their gap.
 Interface
     ``share`` (runs, 17), the share of schools with broadband in [0, 1],
-    updated every quarter; ``Connectivity.school_broadband_share`` points to it.
+    updated in place every quarter (by ``ranking.quarter_step``);
+    ``Connectivity.school_broadband_share`` is a read-only view of it.
 """
 from __future__ import annotations
 
