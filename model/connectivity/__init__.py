@@ -49,7 +49,7 @@ from ..prefectures import URBANISATION_PROVINCE_2015
 from ..streams import per_run
 from .fibre import CityFibre
 from .mobile import Mobile
-from .ranking import cohort_sums, quarter_step, year_record
+from .ranking import RUN_SCALARS, cohort_sums, quarter_step, year_record
 from .schools import Schools
 
 # Start: every pool at the same fraction of its ceiling, never above this share of it
@@ -206,15 +206,21 @@ class Connectivity:
         self.fibre = CityFibre(self, gens)
         # the kernels' arrays, gathered once: the state is updated in place only, never rebound
         mob, sch, fib = self.mobile, self.schools, self.fibre
+        scalars = dict(theta0=self.theta0, phi0=self.phi0, bass_p=self.p_households, bass_q=self.q_households,
+                       mobile_p=mob.p, mobile_q=mob.q, mobile_top=mob.top, mobile_no4g=mob.no4g, school_keep=sch.keep,
+                       school_cost=sch.cost, fibre_step=fib.step_logit, fibre_threshold=fib.logit_threshold,
+                       fibre_cost=fib.cost)
+        self.run_scalars = np.column_stack([np.ravel(scalars[name]) for name in RUN_SCALARS]).astype(float)
+        self.run_scalars.flags.writeable = False
         self._step_args = (
-            self.k, self.cohort_share, self.covered_count, self.covered_poor, self.cover, self.w_total, self.F,
-            self.f_urban, self.n, self.head, self.per_hh, self.pref_sorted, self.share_sorted, self.poverty_sorted,
-            self.theta0, self.phi0, self.capacity, self.price, self.decline, self.central, self.rural_now,
-            self.rural0, self.m_u, self.m_r, self.p_households, self.q_households, self.urban_hh, self.rural_hh,
+            self.run_scalars, self.k, self.cohort_share, self.covered_count, self.covered_poor, self.cover,
+            self.w_total, self.F, self.f_urban, self.n, self.head, self.per_hh, self.pref_sorted, self.share_sorted,
+            self.poverty_sorted, self.capacity, self.price, self.decline, self.central, self.rural_now, self.rural0,
+            self.m_u, self.m_r, self.urban_hh, self.rural_hh,
             mob.k, mob.tail_count, mob.users, self.k0, self.covered0, self.villages_per_pref, mob.k_op, mob.k_prof,
-            mob.ramp_done, mob.capacity, mob.scale, mob.theta, mob.p, mob.q, mob.top, mob.no4g, mob.urban_share,
-            sch.urban_on, sch.rural_on, sch.urban, sch.rural_per_village, sch.keep, sch.cost, sch.total, sch.share,
-            fib.logit_x, fib.reached, fib.step_logit, fib.cities, fib.logit_threshold, fib.cost)
+            mob.ramp_done, mob.capacity, mob.scale, mob.theta, mob.urban_share,
+            sch.urban_on, sch.rural_on, sch.urban, sch.rural_per_village, sch.total, sch.share,
+            fib.logit_x, fib.reached, fib.cities)
         self._record_args = (
             self.F, self.cohort_share, self.f_urban, self.urban_hh, self.rural_hh, self.covered_count,
             self.villages_per_pref, self.k, self.n, self.covered_poor, self.poor_per_pref, mob.k, self.k0,
@@ -237,10 +243,12 @@ class Connectivity:
     def step(self, s: int, y: int, quarter: int) -> None:
         """One quarter of every run in one kernel call (``ranking.quarter_step``)."""
         m = self.m
-        paid, changed = quarter_step(s, y, quarter, m.budget(self.lever, s), m.dt, *self._step_args)
+        budget = m.budget(self.lever, s)
+        paid, changed = quarter_step(s, y, quarter, budget, m.dt, *self._step_args)
         if changed:
             self.coverage_version += 1
-        m.record_spend(self.lever, paid)
+        if budget > 0:                      # without money nothing is paid
+            m.record_spend(self.lever, paid)
 
     # -- outputs ---------------------------------------------------------------
     @property

@@ -21,6 +21,13 @@ import math
 import numba
 import numpy as np
 
+# columns of the table of per-run scalars ``quarter_step`` reads (``Connectivity.run_scalars``): one
+# array instead of thirteen keeps the kernel's call cheap
+RUN_SCALARS = ("theta0", "phi0", "bass_p", "bass_q", "mobile_p", "mobile_q", "mobile_top", "mobile_no4g",
+               "school_keep", "school_cost", "fibre_step", "fibre_threshold", "fibre_cost")
+(THETA0, PHI0, BASS_P, BASS_Q, MOBILE_P, MOBILE_Q, MOBILE_TOP, MOBILE_NO4G, SCHOOL_KEEP, SCHOOL_COST, FIBRE_STEP,
+ FIBRE_THRESHOLD, FIBRE_COST) = range(len(RUN_SCALARS))
+
 
 @numba.njit(cache=True)
 def pairwise_sum(a, lo, n):
@@ -140,17 +147,17 @@ def tail_gaps(start, offsets, limit, scale, theta, money, eligible, n, head, sha
 
 
 @numba.njit(cache=True)
-def quarter_step(s, y, q, budget, dt,
+def quarter_step(s, y, q, budget, dt, run_scalars,
                  k, cohort_share, covered_count, covered_poor, cover, w_total, F, f_urban,
                  n, head, per_hh, pref_sorted, share_sorted, poverty_sorted,
-                 theta0, phi0, capacity, price, decline, central, rural_now, rural0, m_u, m_r, p_hh, q_hh,
-                 urban_hh, rural_hh,
+                 capacity, price, decline, central, rural_now, rural0, m_u, m_r, urban_hh, rural_hh,
                  k4, tail4, users, k0, covered0, villages_per_pref, k_op4, k_prof4, ramp_done, capacity4, scale4,
-                 theta4, p_mob, q_mob, top, no4g, urban_share,
-                 urban_on, rural_on, urban_s, rural_per_village, keep, cost_s, total_s, share_s,
-                 logit_x, reached, step_logit, cities, logit_threshold, cost_f):
+                 theta4, urban_share,
+                 urban_on, rural_on, urban_s, rural_per_village, total_s, share_s,
+                 logit_x, reached, cities):
     """Step ``s`` (year index ``y``, quarter ``q``) of every run with ``budget`` 万元 of infrastructure money.
 
+    ``run_scalars`` holds each run's scalars in the columns ``RUN_SCALARS`` names.
     Updates the state arrays in place (villages ``k``, cohorts, counts and their
     cached sums, adoption, 4G, mobile users, schools, fibre); returns (万元 paid
     per run, whether any village got broadband).
@@ -168,8 +175,8 @@ def quarter_step(s, y, q, budget, dt,
                 buf[i] = F[r, p, c] * (cohort_share[r, p, c] * rural0[r, p])
                 i += 1
         take_up = pairwise_sum(buf, 0, i) / w_total[r]
-        worth = price[s] * take_up / phi0[r]
-        theta = theta0[r] * worth / decline[r, s] / (1 - central[r, s])
+        worth = price[s] * take_up / run_scalars[r, PHI0]
+        theta = run_scalars[r, THETA0] * worth / decline[r, s] / (1 - central[r, s])
         k_old = k[r]
         k_new = k_old       # every ranked village below the frontier within capacity (ranks are sorted)
         for j in range(k_old - head, min(k_old - head + capacity[r], per_hh.shape[1])):
@@ -202,23 +209,23 @@ def quarter_step(s, y, q, budget, dt,
             k[r] = k_new
 
         # what is left of the quarter's money: 4G tail, schools, city fibre, in that order
-        used = _mobile(r, s, y, funding, left, dt, k4, tail4, users, k0, covered0, villages_per_pref, k_op4,
-                       k_prof4, ramp_done, capacity4, scale4, theta4, p_mob, q_mob, top, no4g, urban_share, n, head,
-                       per_hh, pref_sorted, share_sorted, rural_now)
+        used = _mobile(r, s, y, funding, left, dt, run_scalars, k4, tail4, users, k0, covered0, villages_per_pref,
+                       k_op4, k_prof4, ramp_done, capacity4, scale4, theta4, urban_share, n, head, per_hh,
+                       pref_sorted, share_sorted, rural_now)
         if funding:
             paid[r] += used
             left = max(left - used, 0.0)
-        used = _schools(r, funding, left, covered_count, urban_on, rural_on, urban_s, rural_per_village, keep,
-                        cost_s, total_s, share_s, buf)
+        used = _schools(r, funding, left, run_scalars, covered_count, urban_on, rural_on, urban_s,
+                        rural_per_village, total_s, share_s, buf)
         if funding:
             paid[r] += used
             left = max(left - used, 0.0)
-        paid[r] += _fibre(r, y, q, funding, left, logit_x, reached, step_logit, cities, logit_threshold, cost_f,
-                          f_urban, urban_hh, F, cohort_share, rural_hh, buf)
+        paid[r] += _fibre(r, y, q, funding, left, run_scalars, logit_x, reached, cities, f_urban, urban_hh, F,
+                          cohort_share, rural_hh, buf)
 
         # subscriptions: Bass per pool, peers within the prefecture's pool; cohorts
         # after s + 1 do not exist yet (their adoption stays 0)
-        p_, q_ = p_hh[r, 0], q_hh[r, 0]
+        p_, q_ = run_scalars[r, BASS_P], run_scalars[r, BASS_Q]
         for p in range(n_pref):
             mu, mr = m_u[r, s, p], m_r[r, s, p]
             f_urban[r, p] += (p_ + q_ * f_urban[r, p] / mu) * (mu - f_urban[r, p]) * dt
@@ -232,9 +239,9 @@ def quarter_step(s, y, q, budget, dt,
 
 
 @numba.njit(cache=True)
-def _mobile(r, s, y, funding, money, dt, k4, tail4, users, k0, covered0, villages_per_pref, k_op4, k_prof4,
-            ramp_done, capacity4, scale4, theta4, p_mob, q_mob, top, no4g, urban_share, n, head, per_hh, pref_sorted,
-            share_sorted, rural_now):
+def _mobile(r, s, y, funding, money, dt, run_scalars, k4, tail4, users, k0, covered0, villages_per_pref, k_op4,
+            k_prof4, ramp_done, capacity4, scale4, theta4, urban_share, n, head, per_hh, pref_sorted, share_sorted,
+            rural_now):
     """Run ``r``'s 4G rollout (operators, then the province's money for the tail) and mobile users; returns 万元 paid."""
     k_new = max(k4[r], k_op4[r, s])
     paid = 0.0
@@ -249,22 +256,24 @@ def _mobile(r, s, y, funding, money, dt, k4, tail4, users, k0, covered0, village
             tail4[r, pref_sorted[r, pos - head]] += 1.0
         k4[r] = k_new
     start_share = min(k4[r], k0[r]) / k0[r]
+    top, no4g = run_scalars[r, MOBILE_TOP], run_scalars[r, MOBILE_NO4G]
+    p_, q_ = run_scalars[r, MOBILE_P], run_scalars[r, MOBILE_Q]
     for p in range(users.shape[1]):
         cov = (covered0[r, p] * start_share + tail4[r, p]) / villages_per_pref[p]
         urb = urban_share[r, y, p]
-        ceiling = top[r, 0] * (urb + (1 - urb) * (cov + (1 - cov) * no4g[r, 0]))
+        ceiling = top * (urb + (1 - urb) * (cov + (1 - cov) * no4g))
         u = users[r, p]
-        users[r, p] = u + (p_mob[r, 0] + q_mob[r, 0] * u / ceiling) * (ceiling - u) * dt
+        users[r, p] = u + (p_ + q_ * u / ceiling) * (ceiling - u) * dt
     return paid
 
 
 @numba.njit(cache=True)
-def _schools(r, funding, money, covered_count, urban_on, rural_on, urban, rural_per_village, keep, cost, total,
+def _schools(r, funding, money, run_scalars, covered_count, urban_on, rural_on, urban, rural_per_village, total,
              share, buf):
     """Run ``r``'s school connections this quarter (hazard, then the province's money) and its share of
     schools connected; returns 万元 paid."""
     n_pref = urban_on.shape[1]
-    kp = keep[r, 0]
+    kp, cost = run_scalars[r, SCHOOL_KEEP], run_scalars[r, SCHOOL_COST]
     for p in range(n_pref):
         reach = covered_count[r, p] * rural_per_village[r, p]
         urban_on[r, p] = urban[r, p] - kp * (urban[r, p] - urban_on[r, p])
@@ -273,7 +282,7 @@ def _schools(r, funding, money, covered_count, urban_on, rural_on, urban, rural_
     paid = 0.0
     if funding:
         gap = pairwise_sum(buf, 0, n_pref)
-        funded = min(gap, money / cost[r])                   # schools
+        funded = min(gap, money / cost)                      # schools
         frac = funded / max(gap, 1e-12) if gap > 0 else 0.0
         for p in range(n_pref):
             reach = covered_count[r, p] * rural_per_village[r, p]
@@ -283,7 +292,7 @@ def _schools(r, funding, money, covered_count, urban_on, rural_on, urban, rural_
             else:
                 urban_on[r, p] = urban_on[r, p] + frac * (urban[r, p] - urban_on[r, p])
                 rural_on[r, p] = rural_on[r, p] + frac * max(reach - rural_on[r, p], 0.0)
-        paid = funded * cost[r]
+        paid = funded * cost
     for p in range(n_pref):
         v = min(max((urban_on[r, p] + rural_on[r, p]) / total[r, p], 0.0), 1.0)
         share[r, p] = 1.0 if v > 1 - 1e-9 else v             # all connected, up to rounding
@@ -291,18 +300,19 @@ def _schools(r, funding, money, covered_count, urban_on, rural_on, urban, rural_
 
 
 @numba.njit(cache=True)
-def _fibre(r, y, q, funding, money, logit_x, reached, step_logit, cities, logit_threshold, cost, f_urban, urban_hh,
-           F, cohort_share, rural_hh, buf):
+def _fibre(r, y, q, funding, money, run_scalars, logit_x, reached, cities, f_urban, urban_hh, F, cohort_share,
+           rural_hh, buf):
     """Run ``r``'s fibre migration, then retrofits in the named cities paid by the province; returns 万元 paid."""
     n_pref, n_cohorts = F.shape[1], F.shape[2]
+    threshold, cost = run_scalars[r, FIBRE_THRESHOLD], run_scalars[r, FIBRE_COST]
     for p in range(n_pref):
-        logit_x[r, p] += step_logit[r, 0]
+        logit_x[r, p] += run_scalars[r, FIBRE_STEP]
     n_city = len(cities)
     paid = 0.0
     if funding:
         all_reached = True
         for i in range(n_city):
-            reached[r, i] |= logit_x[r, cities[i]] >= logit_threshold[r, 0]
+            reached[r, i] |= logit_x[r, cities[i]] >= threshold
             all_reached &= reached[r, i]
         if not all_reached:
             subs, x, copper = np.empty(n_city), np.empty(n_city), np.empty(n_city)
@@ -316,7 +326,7 @@ def _fibre(r, y, q, funding, money, logit_x, reached, step_logit, cities, logit_
                 x[i] = 1.0 / (1.0 + math.exp(-logit_x[r, p]))
                 copper[i] = (1 - x[i]) * subs[i] * (0.0 if reached[r, i] else 1.0)
                 total += copper[i]
-            converted = min(total, money / cost[r])
+            converted = min(total, money / cost)
             frac = converted / max(total, 1e-12) if total > 0 else 0.0
             for i in range(n_city):
                 if frac > 0 and copper[i] > 0:     # leave the others untouched (no round trip)
@@ -326,10 +336,10 @@ def _fibre(r, y, q, funding, money, logit_x, reached, step_logit, cities, logit_
                     else:
                         h = 2 * (v - 0.5)
                         logit_x[r, cities[i]] = math.log1p(h) - math.log1p(-h)
-            paid = converted * cost[r]
+            paid = converted * cost
     if funding or q == 3:        # status is read at year end and by the money path
         for i in range(n_city):
-            reached[r, i] |= logit_x[r, cities[i]] >= logit_threshold[r, 0]
+            reached[r, i] |= logit_x[r, cities[i]] >= threshold
     return paid
 
 
