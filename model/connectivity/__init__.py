@@ -253,7 +253,10 @@ class Connectivity:
     # -- outputs ---------------------------------------------------------------
     @property
     def school_broadband_share(self) -> np.ndarray:
-        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1] (a read-only view, updated in place)."""
+        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1].
+
+        A read-only view of the array the step updates in place: copy it to keep a quarter's value.
+        """
         share = self.schools.share.view()
         share.flags.writeable = False
         return share

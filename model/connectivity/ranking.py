@@ -110,12 +110,13 @@ def cohort_sums(k_old, k_new, head, pref_sorted, share_sorted, poverty_sorted, n
 
 @numba.njit(cache=True)
 def tail_row(start, limit, scale, theta, money, n, head, share_sorted, pref_sorted, rural_now, per_hh):
-    """One run's villages at ranks ``start``, ``start + 1``, ... (below ``limit``) funded while the running gap fits ``money``.
+    """One run's villages at ranks ``start``, ``start + 1``, ... below ``limit``, funded in order.
 
     The gap of a village is ``scale x households x max(cost per household - theta, 0)``;
-    stops at the first village the money cannot pay.  Row arguments are the run's
-    rows.  Returns (villages funded, 万元 spent); the running sum is the
-    ``np.cumsum`` it replaces, to the last bit.
+    villages are paid while the running gap fits ``money``, stopping at the first
+    village the money cannot pay.  Row arguments are the run's rows.  Returns
+    (villages funded, 万元 spent); the running sum is the ``np.cumsum`` it
+    replaces, to the last bit.
     """
     funded, spent, total = 0, 0.0, 0.0
     for pos in range(start, min(limit, n)):
@@ -132,7 +133,7 @@ def tail_row(start, limit, scale, theta, money, n, head, share_sorted, pref_sort
 @numba.njit(cache=True)
 def tail_gaps(start, offsets, limit, scale, theta, money, eligible, n, head, share_sorted, pref_sorted,
               rural_now, per_hh):
-    """``tail_row`` for every eligible run, ranks ``start + offsets`` with ``offsets`` = 0, 1, ... (the span one quarter can reach).
+    """``tail_row`` for every eligible run at ranks ``start + offsets``, ``offsets`` = 0, 1, ... (a quarter's reach).
 
     Returns (villages funded, 万元 spent) per run.
     """
@@ -242,7 +243,10 @@ def quarter_step(s, y, q, budget, dt, run_scalars,
 def _mobile(r, s, y, funding, money, dt, run_scalars, k4, tail4, users, k0, covered0, villages_per_pref, k_op4,
             k_prof4, ramp_done, capacity4, scale4, theta4, urban_share, n, head, per_hh, pref_sorted, share_sorted,
             rural_now):
-    """Run ``r``'s 4G rollout (operators, then the province's money for the tail) and mobile users; returns 万元 paid."""
+    """Run ``r``'s 4G rollout (operators, then the province's money for the tail) and mobile users.
+
+    Returns 万元 paid.
+    """
     k_new = max(k4[r], k_op4[r, s])
     paid = 0.0
     if funding and ramp_done[r, s] and money > 0:
