@@ -39,6 +39,8 @@ Subscriptions
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..parameters import scalar
@@ -47,7 +49,7 @@ from ..prefectures import URBANISATION_PROVINCE_2015
 from ..streams import per_run
 from .fibre import CityFibre
 from .mobile import Mobile
-from .ranking import cohort_sums, operators_reach, tail_gaps
+from .ranking import RUN_SCALARS, cohort_sums, quarter_step, year_record
 from .schools import Schools
 
 # Start: every pool at the same fraction of its ceiling, never above this share of it
@@ -55,6 +57,36 @@ from .schools import Schools
 # table's values the fraction is about 0.8.
 MAX_START_FRACTION = 0.95
 URBANISATION_BOUNDS = (5, 95)   # % guard for prefectures moved with the province's urbanisation
+# the outputs in the order ``ranking.year_record`` writes them
+RECORDED = ("broadband_subscribers_by_region", "broadband_subscribers", "villages_broadband_share_by_region",
+            "villages_broadband_share", "poor_village_broadband_share", "rural_household_broadband_penetration",
+            "fixed_broadband_household_penetration", "village_4g_coverage_by_region", "village_4g_coverage",
+            "mobile_broadband_penetration", "school_broadband_coverage_by_region", "school_broadband_coverage",
+            "fibre_subscriber_share_by_region", "fibre_subscriber_share", "allfibre_cities")
+
+
+@lru_cache(maxsize=None)
+def village_classes(spread: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per village structure (cached): each village's cost class (prefecture, mountain, poverty county),
+    villages and poor villages per prefecture.
+
+    Poor villages are the villages of poverty counties (the 4,821 registered poor
+    villages are not in the data).
+    """
+    v = village_structure(spread)
+    cls = v["pref"] * 4 + 2 * v["mountain"] + v["poverty"]
+    found = cls, np.bincount(v["pref"], minlength=N_PREF), np.bincount(v["pref"], v["poverty"], minlength=N_PREF)
+    for fixed in found:
+        fixed.flags.writeable = False
+    return found
+
+
+def quarter_ends(annual: np.ndarray) -> np.ndarray:
+    """``Macro.quarterly`` at the end of every step: (..., years) -> (..., steps), step s in year index 1 + s // 4."""
+    prev = annual[..., :-1]
+    ratio = annual[..., 1:] / prev
+    # one power per quarter with a Python float exponent, as ``Macro.quarterly`` takes it
+    return np.stack([prev * ratio ** ((q + 1) / 4) for q in range(4)], -1).reshape(*annual.shape[:-1], -1)
 
 
 class Connectivity:
@@ -76,9 +108,10 @@ class Connectivity:
         R = model.runs
         pref = prefecture_arrays()
         self.rows = model.rows
-        v = village_structure(scalar(P, "village_household_spread"))
+        spread = scalar(P, "village_household_spread")
+        v = village_structure(spread)
+        cls, self.villages_per_pref, self.poor_per_pref = village_classes(spread)
         self.n = n = len(v["pref"])
-        self.villages_per_pref = np.bincount(v["pref"], minlength=N_PREF)
 
         # households per prefecture (万户), shape (runs, years, 17): prefectures
         # keep their 2015 population shares and move with the province's urbanisation
@@ -89,7 +122,6 @@ class Connectivity:
         total = pop_p / mac.household_size[None, :, None]
         self.urban_hh = total * urb_p
         self.rural_hh = total * (1 - urb_p)
-        self.rural_quarterly = self.rural_hh.transpose(0, 2, 1)          # (R, 17, years)
         self.rel_income = pref["rel_income"]
         self.e_income, self.e_price = P["income_elasticity_ceiling"][:, None], P["price_elasticity_ceiling"][:, None]
         self.c_urban, self.c_rural = P["ceiling_urban"][:, None], P["ceiling_rural"][:, None]
@@ -98,7 +130,6 @@ class Connectivity:
         # village costs (万元): a per-run multiplier for each (prefecture, terrain,
         # poverty) class times a lognormal draw per village; ranked per household
         sig = scalar(P, "village_cost_sigma")
-        cls = v["pref"] * 4 + 2 * v["mountain"] + v["poverty"]
         i2015 = model.year_index(2015)
         terrain = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])          # (mountain, poverty) per class
         factor = (P["village_cost_base"][:, None]
@@ -109,7 +140,7 @@ class Connectivity:
         per_hh *= sig
         per_hh -= sig**2 / 2
         np.exp(per_hh, out=per_hh)
-        per_hh *= table.reshape(R, -1)[:, cls]
+        per_hh *= np.take(table.reshape(R, -1), cls, axis=1)
         per_hh /= v["share"]                                        # 万元 per 万户 of 2015 households
         # rank villages by cost per household; only the part beyond the smallest
         # initial coverage needs an order (the head is covered from the start),
@@ -124,8 +155,6 @@ class Connectivity:
         self.per_hh = tail[rows, order]
         self.pref_sorted = v["pref"][ranked]
         self.poverty_sorted = v["poverty"][ranked]
-        # poor villages: villages of poverty counties (the 4,821 registered poor villages are not in the data)
-        self.poor_per_pref = np.bincount(v["pref"], v["poverty"], minlength=N_PREF)
         self.share_sorted = v["share"][ranked]
         for fixed in (self.per_hh, self.pref_sorted, self.poverty_sorted, self.share_sorted):
             fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
@@ -133,141 +162,104 @@ class Connectivity:
         # the anchored frontier: the costliest village covered at the start
         self.theta0 = self.per_hh[np.arange(R), self.k - 1 - head]
         self.capacity = P["rollout_capacity"].astype(np.int64)
-        self.span = np.arange(int(self.capacity.max()) + 1)[None, :]     # villages one quarter can reach
-        self._cover = None                   # cached sums over cohorts (``_cohort_totals``)
         self.coverage_version = 0            # bumped whenever ``covered_count`` changes (readers cache on it)
 
         # cohorts: 0 = covered at the start, s + 1 = connected in step s;
         # cohort 0 is everything minus the villages not covered at the start
         S = model.n_steps
         self.cohort_share = np.zeros((R, N_PREF, S + 1))
-        self.covered_count = np.zeros((R, N_PREF))             # villages with broadband
-        self.covered_poor = np.zeros((R, N_PREF))              # of which in poverty counties
-        self._add_cohort(0, self.k, np.full(R, n, dtype=np.int64))
-        self.cohort_share[:, :, 0] = 1 - self.cohort_share[:, :, 0]
-        self.covered_count = self.villages_per_pref - self.covered_count
-        self.covered_poor = self.poor_per_pref - self.covered_poor
+        share, count, poor = cohort_sums(self.k, np.full(R, n, dtype=np.int64), head, self.pref_sorted,
+                                         self.share_sorted, self.poverty_sorted, N_PREF)
+        self.cohort_share[:, :, 0] = 1 - share
+        self.covered_count = self.villages_per_pref - count       # villages with broadband
+        self.covered_poor = self.poor_per_pref - poor              # of which in poverty counties
         self.k0, self.covered0 = self.k.copy(), self.covered_count.copy()     # the start, per run
         self.F = np.zeros((R, N_PREF, S + 1))                  # adoption fraction per cohort
-        m_u, m_r = self.ceilings(0)
+        price = model.price_index(model.years)
+        m_u, m_r = (c[:, 0] for c in self.ceilings(model.macro.income_index[:, :1], price[:1]))
         ratio = P["rural_urban_adoption_ratio"]
         cov_rural = self.cohort_share[:, :, 0] * self.rural_hh[:, 0, :]
         alpha = P["subscribers_2010"] / (m_u * (self.urban_hh[:, 0, :] + ratio[:, None] * cov_rural)).sum(1)
         alpha = np.minimum(alpha, MAX_START_FRACTION)
         self.f_urban = alpha[:, None] * m_u
         self.F[:, :, 0] = np.minimum(ratio[:, None] * self.f_urban, MAX_START_FRACTION * m_r)
-        self.phi0 = self.rural_take_up()
+        # sums over cohorts that change only when villages are connected (kept up to date by the step)
+        self.rural0 = np.ascontiguousarray(self.rural_hh[:, 0, :])
+        w = self.cohort_share * self.rural0[:, :, None]
+        self.w_total = w.sum((1, 2))                             # 2010 rural households covered
+        self.cover = self.cohort_share.sum(2)                    # share of households covered
+        self.phi0 = (self.F * w).sum((1, 2)) / self.w_total      # take-up: subscribers per covered household
+
+        # what depends only on time, for every step (end of quarter s: year index 1 + s // 4)
+        t = model.years[0] + (np.arange(S) + 1) / 4
+        years = 1 + np.arange(S) // 4
+        self.central = P["central_subsidy_share"][:, None] * (t > P["central_subsidy_start"][:, None])
+        self.decline = (1 - P["village_cost_decline"][:, None]) ** (t - model.years[0])
+        self.rural_now = np.ascontiguousarray(quarter_ends(self.rural_hh.transpose(0, 2, 1)).transpose(0, 2, 1))
+        self.m_u, self.m_r = self.ceilings(quarter_ends(model.macro.income_index), price[years])
+        self.price = price[years]
+        for fixed in (self.central, self.decline, self.rural_now, self.m_u, self.m_r, self.price):
+            fixed.flags.writeable = False                  # shared by the engine's checkpoints
         gens = model.streams("connectivity")     # drawn after the village costs: those stay as they were
         self.mobile = Mobile(self, gens)
         self.schools = Schools(self, gens)
         self.fibre = CityFibre(self, gens)
+        # the kernels' arrays, gathered once: the state is updated in place only, never rebound
+        mob, sch, fib = self.mobile, self.schools, self.fibre
+        scalars = dict(theta0=self.theta0, phi0=self.phi0, bass_p=self.p_households, bass_q=self.q_households,
+                       mobile_p=mob.p, mobile_q=mob.q, mobile_top=mob.top, mobile_no4g=mob.no4g, school_keep=sch.keep,
+                       school_cost=sch.cost, fibre_step=fib.step_logit, fibre_threshold=fib.logit_threshold,
+                       fibre_cost=fib.cost)
+        self.run_scalars = np.column_stack([np.ravel(scalars[name]) for name in RUN_SCALARS]).astype(float)
+        self.run_scalars.flags.writeable = False
+        self._step_args = (
+            self.run_scalars, self.k, self.cohort_share, self.covered_count, self.covered_poor, self.cover,
+            self.w_total, self.F, self.f_urban, self.n, self.head, self.per_hh, self.pref_sorted, self.share_sorted,
+            self.poverty_sorted, self.capacity, self.price, self.decline, self.central, self.rural_now, self.rural0,
+            self.m_u, self.m_r, self.urban_hh, self.rural_hh,
+            mob.k, mob.tail_count, mob.users, self.k0, self.covered0, self.villages_per_pref, mob.k_op, mob.k_prof,
+            mob.ramp_done, mob.capacity, mob.scale, mob.theta, mob.urban_share,
+            sch.urban_on, sch.rural_on, sch.urban, sch.rural_per_village, sch.total, sch.share,
+            fib.logit_x, fib.reached, fib.cities)
+        self._record_args = (
+            self.F, self.cohort_share, self.f_urban, self.urban_hh, self.rural_hh, self.covered_count,
+            self.villages_per_pref, self.k, self.n, self.covered_poor, self.poor_per_pref, mob.k, self.k0,
+            self.covered0, mob.tail_count, mob.users, mob.pop_weight, sch.share, sch.total, fib.logit_x, fib.reached)
 
     # -- helpers ---------------------------------------------------------------
-    def _add_cohort(self, c: int, k_old: np.ndarray, k_new: np.ndarray) -> None:
-        """Add villages at ranked positions [k_old, k_new) to cohort c."""
-        if not (k_new > k_old).any():
-            return
-        share, count, poor = cohort_sums(k_old, k_new, self.head, self.pref_sorted, self.share_sorted,
-                                          self.poverty_sorted, N_PREF)
-        self.cohort_share[:, :, c] += share
-        self.covered_count += count
-        self.covered_poor += poor
-        self._cover = None                      # cached sums over cohorts are stale
-        self.coverage_version += 1
-
-    def fund_tail(self, start, offsets, limit, scale, theta, money, y: int, quarter: int, eligible=None):
-        """The province pays the gap of the ranked villages from ``start`` on, cheapest first.
-
-        Villages ``start + offsets`` below ``limit`` (and of ``eligible`` runs)
-        are funded in rank order while the running gap ``scale x households x
-        (cost per household - theta)`` fits ``money``; returns (villages funded,
-        万元 spent) per run.
-        """
-        rural_now = self.m.macro.quarterly(self.rural_quarterly, y, quarter)   # (R, 17)
-        ok = np.ones(len(start), np.bool_) if eligible is None else np.asarray(eligible, np.bool_)
-        money = np.broadcast_to(np.ravel(np.asarray(money, float)), (len(start),))
-        return tail_gaps(np.asarray(start, np.int64), np.ravel(offsets).astype(np.int64),
-                         np.asarray(limit, np.int64), *(np.broadcast_to(np.asarray(v, float), (len(start),))
-                                                       for v in (scale, theta)),
-                         np.ascontiguousarray(money), ok, self.n, self.head, self.share_sorted, self.pref_sorted,
-                         rural_now, self.per_hh)
-
     @property
     def village_share(self) -> np.ndarray:
         """Share of each prefecture's villages with fixed broadband, (runs, 17), in [0, 1]."""
         return self.covered_count / self.villages_per_pref
 
-    def ceilings(self, y: int, quarter: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Urban and rural subscription ceilings (share of households), (runs, 17)."""
-        mac = self.m.macro
-        inc = mac.income_index[:, y] if quarter is None else mac.quarterly(mac.income_index, y, quarter)
-        price = self.m.price_index(self.m.years[y])
-        effect = (inc[:, None] * self.rel_income) ** self.e_income * price ** self.e_price
-        return np.minimum(self.c_urban * effect, 1.0), np.minimum(self.c_rural * effect, 1.0)
-
-    def _cohort_totals(self) -> None:
-        """Sums over cohorts that change only when villages are connected (cached)."""
-        if self._cover is None:
-            self._w = self.cohort_share * self.rural_quarterly[:, :, :1]
-            self._w_total = self._w.sum((1, 2))
-            self._cover = self.cohort_share.sum(2)
-
-    def rural_take_up(self) -> np.ndarray:
-        """Subscribers per covered rural household, province-wide, (runs,)."""
-        self._cohort_totals()
-        return (self.F * self._w).sum((1, 2)) / self._w_total
+    def ceilings(self, income: np.ndarray, price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Urban and rural subscription ceilings (share of households), each (runs, k, 17), at income index
+        ``income`` (runs, k) and price index ``price`` (k,)."""
+        effect = ((income[:, :, None] * self.rel_income) ** self.e_income[:, :, None]
+                  * price[None, :, None] ** self.e_price[:, :, None])
+        return np.minimum(self.c_urban[:, :, None] * effect, 1.0), np.minimum(self.c_rural[:, :, None] * effect, 1.0)
 
     # -- dynamics --------------------------------------------------------------
     def step(self, s: int, y: int, quarter: int) -> None:
-        m, P = self.m, self.m.params
-        R = m.runs
-        t = m.years[y] - 1 + (quarter + 1) / 4
-        central = P["central_subsidy_share"] * (t > P["central_subsidy_start"])
-        decline = (1 - P["village_cost_decline"]) ** (t - m.years[0])
-        worth = (m.price_index(m.years[y]) * self.rural_take_up() / self.phi0)
-        theta = self.theta0 * worth / decline / (1 - central)
-
-        # operators: every ranked village below the frontier, within capacity
-        # (ranks are sorted, so counting the next ``capacity`` villages below the frontier
-        # gives min(max(reach, k), k + capacity) without a search per run)
-        k_old = self.k
-        k_op = operators_reach(k_old, self.head, self.per_hh, theta, self.capacity)
-        # province: pays the gap of the next villages, cheapest first
-        budget = m.budget(self.lever, s)          # 万元 this quarter
-        spent = np.zeros(R)
-        if budget > 0:
-            funded, spent = self.fund_tail(k_op, self.span, k_old + self.capacity, decline * (1 - central),
-                                           theta, budget, y, quarter)
-            k_new = k_op + funded
-        else:
-            k_new = k_op
-        self._add_cohort(s + 1, k_old, k_new)
-        self.k = k_new
-        # what is left of the quarter's money: 4G tail, schools, city fibre, in that order
-        left = np.maximum(budget - spent, 0.0) if budget > 0 else None
-        for part in (self.mobile, self.schools, self.fibre):
-            used = part.step(s, y, quarter, left)
-            if used is not None:
-                spent = spent + used
-                left = np.maximum(left - used, 0.0)
-        m.record_spend(self.lever, spent)
-
-        # subscriptions: Bass per pool, peers within the prefecture's pool
-        m_u, m_r = self.ceilings(y, quarter)
-        p, q = self.p_households, self.q_households
-        dt = m.dt
-        self.f_urban += (p + q * self.f_urban / m_u) * (m_u - self.f_urban) * dt
-        self._cohort_totals()
-        cover = self._cover
-        peer = (self.F * self.cohort_share).sum(2) / np.maximum(cover * m_r, 1e-12)
-        self.F += ((p + q * peer)[:, :, None] * (m_r[:, :, None] - self.F)) * dt
-        self.F[:, :, s + 2:] = 0.0
+        """One quarter of every run in one kernel call (``ranking.quarter_step``)."""
+        m = self.m
+        budget = m.budget(self.lever, s)
+        paid, changed = quarter_step(s, y, quarter, budget, m.dt, *self._step_args)
+        if changed:
+            self.coverage_version += 1
+        if budget > 0:                      # without money nothing is paid
+            m.record_spend(self.lever, paid)
 
     # -- outputs ---------------------------------------------------------------
     @property
     def school_broadband_share(self) -> np.ndarray:
-        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1]."""
-        return self.schools.share
+        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1].
+
+        A read-only view of the array the step updates in place: copy it to keep a quarter's value.
+        """
+        share = self.schools.share.view()
+        share.flags.writeable = False
+        return share
 
     @property
     def covered_4g_count(self) -> np.ndarray:
@@ -280,14 +272,4 @@ class Connectivity:
         return self.f_urban * self.urban_hh[:, y, :], rural
 
     def record(self, y: int, out: dict) -> None:
-        urban, rural = self.subscribers(y)
-        out["broadband_subscribers_by_region"][:, y] = urban + rural
-        out["broadband_subscribers"][:, y] = (urban + rural).sum(1)
-        out["villages_broadband_share_by_region"][:, y] = 100 * self.covered_count / self.villages_per_pref
-        out["villages_broadband_share"][:, y] = 100 * self.k / self.n
-        out["poor_village_broadband_share"][:, y] = 100 * self.covered_poor.sum(1) / self.poor_per_pref.sum()
-        hh_u, hh_r = self.urban_hh[:, y, :].sum(1), self.rural_hh[:, y, :].sum(1)
-        out["rural_household_broadband_penetration"][:, y] = 100 * rural.sum(1) / hh_r
-        out["fixed_broadband_household_penetration"][:, y] = 100 * (urban + rural).sum(1) / (hh_u + hh_r)
-        for part in (self.mobile, self.schools, self.fibre):
-            part.record(y, out)
+        year_record(y, *self._record_args, *(out[name] for name in RECORDED))

@@ -19,7 +19,7 @@ Money
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import logit
 
 from ..streams import per_run
 
@@ -44,38 +44,4 @@ class CityFibre:
         self.logit_threshold = logit(P["allfibre_threshold"])[:, None]
         self.cost = P["fibre_retrofit_cost"]                   # 万元 per subscriber
         self.step_logit = self.rate * m.dt
-        self.reached = self.logit_x[:, self.cities] >= self.logit_threshold
-
-    @property
-    def x(self) -> np.ndarray:
-        """Fibre share of broadband subscribers per prefecture, (runs, 17)."""
-        return expit(self.logit_x)
-
-    def step(self, s: int, y: int, quarter: int, money: np.ndarray | None) -> np.ndarray | None:
-        """Migration this quarter, then retrofits paid by the province; returns money spent (万元 per run)."""
-        self.logit_x += self.step_logit
-        spent = None
-        if money is not None:
-            self.reached |= self.logit_x[:, self.cities] >= self.logit_threshold
-        if money is not None and not self.reached.all():
-            urban, rural = self.c.subscribers(y)
-            subs = (urban + rural)[:, self.cities] * 1e4                         # subscribers
-            x = expit(self.logit_x[:, self.cities])
-            copper = (1 - x) * subs * ~self.reached
-            total = copper.sum(1)
-            converted = np.minimum(total, money / self.cost)
-            frac = np.where(total > 0, converted / np.maximum(total, 1e-12), 0.0)[:, None]
-            x = np.minimum(x + frac * copper / np.maximum(subs, 1e-12), 1 - 1e-12)
-            moved = (frac > 0) & (copper > 0)          # leave the others untouched (no round trip)
-            self.logit_x[:, self.cities] = np.where(moved, logit(x), self.logit_x[:, self.cities])
-            spent = converted * self.cost
-        if spent is not None or quarter == 3:        # status is read at year end and by the money path
-            self.reached |= self.logit_x[:, self.cities] >= self.logit_threshold
-        return spent
-
-    def record(self, y: int, out: dict) -> None:
-        subs = out["broadband_subscribers_by_region"][:, y]      # written by Connectivity.record first
-        x = self.x
-        out["fibre_subscriber_share_by_region"][:, y] = 100 * x
-        out["fibre_subscriber_share"][:, y] = 100 * (x * subs).sum(1) / subs.sum(1)
-        out["allfibre_cities"][:, y] = self.reached.sum(1)
+        self.reached = np.ascontiguousarray(self.logit_x[:, self.cities] >= self.logit_threshold)

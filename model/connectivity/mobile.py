@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..population import N_PREF
-from .ranking import cohort_sums
 
 
 class Mobile:
@@ -37,21 +36,22 @@ class Mobile:
         self.c = conn
         m, P = conn.m, conn.m.params
         R, S = m.runs, m.n_steps
-        self.ratio = P["village_4g_cost_ratio"]
         self.capacity = P["village_4g_capacity"].astype(np.int64)
-        self.offsets = np.arange(int(self.capacity.max()) + 1)[None, :]     # villages one quarter can reach
         # the operators' 4G frontier for every step, precomputed (it depends on time only)
         t = m.years[0] + (np.arange(S) + 1) / 4                                   # end of each quarter
-        self.decline = (1 - P["village_cost_decline"][:, None]) ** (t - m.years[0])   # (R, S)
-        self.central = P["central_4g_subsidy_share"][:, None] * (t > P["central_4g_subsidy_start"][:, None])
+        decline = conn.decline                                  # (R, S): 4G costs fall as fibre costs do
+        central = P["central_4g_subsidy_share"][:, None] * (t > P["central_4g_subsidy_start"][:, None])
         pos0 = np.round(P["village_4g_profitable_share"] * conn.n).astype(np.int64) - 1 - conn.head
         theta0 = conn.per_hh[np.arange(R), np.clip(pos0, 0, conn.per_hh.shape[1] - 1)]
-        self.theta = theta0[:, None] / self.decline / (1 - self.central)        # fibre-cost units per 万户
+        self.theta = theta0[:, None] / decline / (1 - central)        # fibre-cost units per 万户
+        self.scale = P["village_4g_cost_ratio"][:, None] * decline * (1 - central)     # the province's share of the gap
         self.k_prof = conn.head + np.stack([np.searchsorted(conn.per_hh[r], self.theta[r], side="right")
                                             for r in range(R)])
         ramp = np.clip((t[None, :] - P["g4_start"][:, None]) / P["village_4g_rollout_years"][:, None], 0, 1)
         self.ramp_done = ramp >= 1
         self.k_op = np.floor(ramp * self.k_prof).astype(np.int64)
+        for fixed in (self.theta, self.scale, self.k_prof, self.ramp_done, self.k_op):
+            fixed.flags.writeable = False                  # shared by the engine's checkpoints
         self.k = np.zeros(R, dtype=np.int64)                   # villages with 4G: ranked prefix
         self.tail_count = np.zeros((R, N_PREF))               # 4G villages beyond the start's coverage
 
@@ -61,65 +61,16 @@ class Mobile:
         hh = conn.urban_hh + conn.rural_hh                                       # (R, years, 17)
         self.urban_share = conn.urban_hh / hh
         self.pop_weight = hh / hh.sum(2, keepdims=True)
-        ceiling = self.ceiling(0)
+        urb = self.urban_share[:, 0, :]
+        ceiling = self.top * (urb + (1 - urb) * self.no4g)                     # 2010: no village with 4G
         # Bass closed form: the age at which the 2010 ceiling's curve reaches the 2015 value
         p, q = self.p[:, 0], self.q[:, 0]
         a = np.clip(P["mobile_users_2015"] / (ceiling * self.pop_weight[:, 0]).sum(1), 1e-6, 0.98)
         age = -np.log((1 - a) / (1 + a * q / p)) / (p + q)
         e = np.exp(-(p + q) * np.maximum(age - 5, 0))
         self.users = ((1 - e) / (1 + q / p * e))[:, None] * ceiling
-        self._ceiling = None
-
-    def ceiling(self, y: int) -> np.ndarray:
-        """Mobile internet users per 100 residents at saturation, (runs, 17)."""
-        cov = self.coverage()
-        urb = self.urban_share[:, y, :]
-        return self.top * (urb + (1 - urb) * (cov + (1 - cov) * self.no4g))
-
-    def coverage(self) -> np.ndarray:
-        """Share of each prefecture's villages with 4G, (runs, 17)."""
-        return self.count() / self.c.villages_per_pref
 
     def count(self) -> np.ndarray:
         """Villages with 4G per prefecture, (runs, 17)."""
         c = self.c
         return c.covered0 * (np.minimum(self.k, c.k0) / c.k0)[:, None] + self.tail_count
-
-    def _extend(self, k_new: np.ndarray) -> bool:
-        """Cover ranked positions up to ``k_new`` (counting the part beyond the start per prefecture)."""
-        if not (k_new > self.k).any():
-            return False
-        c = self.c
-        lo, hi = np.maximum(self.k, c.k0), np.maximum(k_new, c.k0)
-        if (hi > lo).any():
-            self.tail_count += cohort_sums(lo, hi, c.head, c.pref_sorted, c.share_sorted, c.poverty_sorted, N_PREF)[1]
-        self.k = np.maximum(self.k, k_new)
-        return True
-
-    def step(self, s: int, y: int, quarter: int, money: np.ndarray | None) -> np.ndarray | None:
-        """Operators' rollout, then the province funds the tail; returns money spent (万元 per run)."""
-        c, m = self.c, self.c.m
-        k_new = np.maximum(self.k, self.k_op[:, s])
-        spent = None
-        if money is not None:
-            spent = np.zeros(m.runs)
-            eligible = self.ramp_done[:, s] & (money > 0)
-            if eligible.any():
-                start = np.maximum(k_new, self.k_prof[:, s])
-                funded, spent = c.fund_tail(start, self.offsets, start + self.capacity,
-                                            self.ratio * self.decline[:, s] * (1 - self.central[:, s]),
-                                            self.theta[:, s], money[:, None], y, quarter, eligible)
-                k_new = np.where(funded > 0, start + funded, k_new)
-        if self._extend(k_new) or self._ceiling is None or quarter == 0:
-            self._ceiling = self.ceiling(y)       # moves with 4G coverage and, yearly, urbanisation
-
-        # mobile internet users
-        ceiling = self._ceiling
-        self.users += (self.p + self.q * self.users / ceiling) * (ceiling - self.users) * m.dt
-        return spent
-
-    def record(self, y: int, out: dict) -> None:
-        cov = 100 * self.coverage()
-        out["village_4g_coverage_by_region"][:, y] = cov
-        out["village_4g_coverage"][:, y] = 100 * self.count().sum(1) / self.c.n
-        out["mobile_broadband_penetration"][:, y] = (self.users * self.pop_weight[:, y, :]).sum(1)

@@ -15,7 +15,8 @@ Connection
     unconnected schools at once, shared among prefectures by their gap.
 Interface
     ``share`` (runs, 17), the share of schools with broadband in [0, 1],
-    updated every quarter; ``Connectivity.school_broadband_share`` points to it.
+    updated in place every quarter (by ``ranking.quarter_step``);
+    ``Connectivity.school_broadband_share`` is a read-only view of it.
 """
 from __future__ import annotations
 
@@ -44,35 +45,9 @@ class Schools:
         self.urban_on = start * self.urban
         self.rural_on = np.minimum(start * self.rural, self.reachable())
         self.rural_per_village = self.rural / conn.villages_per_pref
+        share = np.clip((self.urban_on + self.rural_on) / self.total, 0.0, 1.0)
+        self.share = np.where(share > 1 - 1e-9, 1.0, share)      # all connected, up to rounding; kept by the step
 
     def reachable(self) -> np.ndarray:
         """Village schools whose village has broadband, (runs, 17)."""
         return self.rural * self.c.covered_count / self.c.villages_per_pref
-
-    @property
-    def share(self) -> np.ndarray:
-        """Share of schools with broadband per prefecture, (runs, 17), in [0, 1]."""
-        share = np.clip((self.urban_on + self.rural_on) / self.total, 0.0, 1.0)
-        return np.where(share > 1 - 1e-9, 1.0, share)       # all connected, up to rounding
-
-    def step(self, s: int, y: int, quarter: int, money: np.ndarray | None) -> np.ndarray | None:
-        """Connections this quarter; returns money spent (万元 per run)."""
-        reach = self.c.covered_count * self.rural_per_village
-        self.urban_on = self.urban - self.keep * (self.urban - self.urban_on)
-        self.rural_on = np.maximum(reach - self.keep * (reach - self.rural_on), self.rural_on)
-        if money is None:
-            return None
-        gap_u = self.urban - self.urban_on
-        gap_r = np.maximum(reach - self.rural_on, 0)
-        gap = (gap_u + gap_r).sum(1)
-        funded = np.minimum(gap, money / self.cost)                          # schools
-        frac = np.where(gap > 0, funded / np.maximum(gap, 1e-12), 0.0)[:, None]
-        full = frac >= 1
-        self.urban_on = np.where(full, self.urban, self.urban_on + frac * gap_u)
-        self.rural_on = np.where(full, np.maximum(reach, self.rural_on), self.rural_on + frac * gap_r)
-        return funded * self.cost
-
-    def record(self, y: int, out: dict) -> None:
-        share = self.share
-        out["school_broadband_coverage_by_region"][:, y] = 100 * share
-        out["school_broadband_coverage"][:, y] = 100 * (share * self.total).sum(1) / self.total.sum(1)
