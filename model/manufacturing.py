@@ -37,6 +37,7 @@ Service-oriented manufacturing
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 
 import numba
 import numpy as np
@@ -75,6 +76,25 @@ def pairwise_sum(a):
         res += a[i]
         i += 1
     return res
+
+
+@lru_cache(maxsize=8)
+def _firm_weights(n: int, sigma: float, elasticity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Firms' hazard weights ``size ** elasticity`` and log sizes (read-only, shared by every batch)."""
+    size = firm_structure(n, sigma)["size"]
+    weights, log_size = size ** elasticity, np.log(size)
+    weights.flags.writeable = log_size.flags.writeable = False
+    return weights, log_size
+
+
+@numba.njit(cache=True)
+def _census(level, pref, w, count, weight):
+    """Add every firm to its (run, prefecture, level) group's count and summed weight (in firm order)."""
+    runs, n = level.shape
+    for r in range(runs):
+        for f in range(n):
+            count[r, pref[f], level[r, f]] += 1
+            weight[r, pref[f], level[r, f]] += w[f]
 
 
 @numba.njit(cache=True)
@@ -174,7 +194,7 @@ _upgrade_threads = numba.njit(cache=True, parallel=True)(_upgrade.py_func) if _t
 
 
 @numba.njit(cache=True)
-def _year_end(designate, award_service, level, merit, designated, demo_places, coef, connected, n,
+def _year_end(designate, award_service, level, count, merit, designated, demo_places, coef, connected, n,
               service_H, service_T, candidates, n_candidates, named, service_places, named_count, designated_count):
     """Year end: name smart factories (``designate``), add a year of servitisation hazard,
     append newly servitised firms to the candidates, name backbone firms (``award_service``).
@@ -185,9 +205,24 @@ def _year_end(designate, award_service, level, merit, designated, demo_places, c
     """
     runs, nf = level.shape
     new = np.zeros(runs, np.int64)
-    if designate:
-        _award(merit, designated, demo_places, level == LEVELS - 1, new)
-        designated_count += new
+    everyone = np.ones((1, 1), np.bool_)
+    for r in range(runs if designate else 0):
+        # the pool: level-4 firms not yet named, in firm order (ties go to the lower firm)
+        pool = np.empty(int(count[r, :, LEVELS - 1].sum()), np.int64)
+        k = 0
+        for f in range(nf):
+            if level[r, f] == LEVELS - 1 and not designated[r, f]:
+                pool[k] = f
+                k += 1
+        score = np.empty((1, k))
+        for j in range(k):
+            score[0, j] = merit[r, pool[j]]
+        named_now = np.zeros((1, k), np.bool_)
+        _award(score, named_now, demo_places[r:r + 1], everyone, new[r:r + 1])
+        for j in range(k):
+            if named_now[0, j]:
+                designated[r, pool[j]] = True
+        designated_count[r] += new[r]
     for r in range(runs):
         service_H[r] += coef[r, SERVITISATION] * (1 + coef[r, PLATFORM_GAIN] * connected[r] / n)
         for f in range(nf):
@@ -203,7 +238,7 @@ def _year_end(designate, award_service, level, merit, designated, demo_places, c
         for j in range(n_candidates[r]):
             score[r, j] = merit[r, candidates[r, j]]
     new[:] = 0
-    _award(score, named[:, :k], service_places, np.ones((1, 1), np.bool_), new)
+    _award(score, named[:, :k], service_places, everyone, new)
     named_count += new
 
 
@@ -228,7 +263,7 @@ def _quarter(budget, platform, dt, upgrade, year_end, designate, award_service,
     for r in range(runs):
         spend[r] = min(claims[r], budget)        # claims beyond the budget go unpaid
     if year_end:
-        _year_end(designate, award_service, level, merit, designated, demo_places, coef, connected, n,
+        _year_end(designate, award_service, level, count, merit, designated, demo_places, coef, connected, n,
                   service_H, service_T, candidates, n_candidates, named, service_places,
                   named_count, designated_count)
 
@@ -251,22 +286,22 @@ class Manufacturing:
         self.n = n = len(f["pref"])
         self.pref = f["pref"]
         self.per_pref = f["per_pref"]
-        self.w = f["size"] ** scalar(P, "firm_size_elasticity")
+        self.w, log_size = _firm_weights(n, scalar(P, "firm_size_sigma"), scalar(P, "firm_size_elasticity"))
         self.rate = np.stack([P[f"upgrade_rate_L{i}"] for i in range(LEVELS - 1)]
                              + [np.zeros(R)], axis=1)                      # (R, 5)
-        self.demo_start = scalar(P, "demo_start")
+        demo_start = scalar(P, "demo_start")
         self.cost = np.array([scalar(P, f"upgrade_cost_L{i}") for i in range(LEVELS - 1)] + [0.0])
 
         rng = m.streams("manufacturing")
         shares = np.array([scalar(P, f"maturity_share_L{i}") for i in range(LEVELS)])
         bounds = np.round(np.cumsum(shares) / shares.sum() * n).astype(int)
-        base_levels = np.searchsorted(bounds, np.arange(n), side="right").astype(np.int64)
+        base_levels = np.repeat(np.arange(LEVELS), np.diff(bounds, prepend=0))     # the first firms at level 0, ...
         self.level = np.broadcast_to(base_levels, (R, n)).copy()                  # (R, n)
         for row, g in zip(self.level, rng):
             g.shuffle(row)
         self.clock = per_run(rng, "standard_exponential", (n, LEVELS - 1), np.float32)
         noise = per_run(rng, "standard_normal", (n,), np.float32)
-        self.merit = np.log(f["size"])[None, :] + P["demo_merit_noise"][:, None] * noise
+        self.merit = log_size[None, :] + P["demo_merit_noise"][:, None] * noise
         self.designated = np.zeros((R, n), dtype=bool)
         self.upgrades = np.zeros((R, n), dtype=np.int8)
 
@@ -277,14 +312,18 @@ class Manufacturing:
         self.level = self.level.astype(np.int8)
         self.threshold = self.clock[:, :, 0] / self.w[None, :]
         self.threshold[self.level == LEVELS - 1] = np.inf
-        self._recount()
+        self.count = np.zeros((R, N_PREF, LEVELS))                # firms per group
+        self.weight = np.zeros((R, N_PREF, LEVELS))               # their summed size weights
+        _census(self.level, self.pref, self.w, self.count, self.weight)
 
         # platforms and servitisation (drawn after the upgrade clocks: earlier draws unchanged)
         self.platform_level = int(scalar(P, "platform_min_level"))
         self.connect_cost = scalar(P, "platform_connect_cost")
         self.connected = np.zeros(R)                    # firms connected to a platform (expected count)
         self.service_level = int(scalar(P, "service_min_level"))
-        self.service_start = scalar(P, "service_demo_start")
+        # the years whose fourth quarter names smart factories and backbone firms
+        self.designating = (m.years >= demo_start).tolist()
+        self.awarding = (m.years >= scalar(P, "service_demo_start")).tolist()
         self.service_clock = per_run(rng, "standard_exponential", (n,), np.float32)
         # servitisation: a firm at service level adds services once the run's cumulative hazard
         # ``service_H`` passes its threshold ``service_T`` (its entry value plus its clock)
@@ -294,7 +333,7 @@ class Manufacturing:
         self.candidates = np.full((R, n), -1, np.int32)
         self.n_candidates = np.zeros(R, np.int64)
         self.named = np.zeros((R, n), dtype=bool)          # per candidate slot
-        for fixed in (self.w, self.clock, self.merit, self.service_clock):
+        for fixed in (self.clock, self.merit, self.service_clock):
             fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
         # per-run constants of the quarterly kernel (columns IMITATION, PLATFORM_GAIN, ...)
         self.coef = np.stack([P["upgrade_imitation"], P["coupling_platforms_manufacturing"] * P["platform_uplift"],
@@ -306,19 +345,11 @@ class Manufacturing:
         # the quarter's subsidy share, claims, platform money paid and subsidy paid, per run
         self.share, self.claims, self.paid, self.spend = np.zeros((4, R))
 
-    def _recount(self) -> None:
-        R = self.m.runs
-        size = R * N_PREF * LEVELS
-        self.count = np.bincount(self.idx.ravel(), minlength=size).reshape(R, N_PREF, LEVELS).astype(float)
-        self.weight = np.bincount(self.idx.ravel(), np.broadcast_to(self.w, self.idx.shape).ravel(),
-                                  minlength=size).reshape(R, N_PREF, LEVELS)
-
     def step(self, s: int, y: int, quarter: int) -> None:
         m = self.m
         budget, platform = m.budget(self.lever, s), m.budget(self.platform_lever, s)
         year_end = quarter == 3
-        designate = bool(year_end and m.years[y] >= self.demo_start)
-        award_service = bool(year_end and m.years[y] >= self.service_start)
+        designate, award_service = year_end and self.designating[y], year_end and self.awarding[y]
         lone = m.runs == 1            # a batch runs the upgrade in its own (threaded) call
         _quarter(budget, platform, m.dt, lone, year_end, designate, award_service,
                  self.G, self.idx, self.threshold, self.level, self.upgrades, self.clock, self.w, self.count,
@@ -335,7 +366,7 @@ class Manufacturing:
                    self.service_level, self.service_H, self.service_T, self.service_clock)
             np.minimum(self.claims, budget, out=self.spend)      # claims beyond the budget go unpaid
             if year_end:
-                _year_end(designate, award_service, self.level, self.merit, self.designated, self.demo_places,
+                _year_end(designate, award_service, self.level, self.count, self.merit, self.designated, self.demo_places,
                           self.coef, self.connected, self.n, self.service_H, self.service_T, self.candidates,
                           self.n_candidates, self.named, self.service_places, self.named_count,
                           self.designated_count)
