@@ -208,7 +208,7 @@ class Agriculture:
         self.all_connected = False
         self.ready = np.zeros((R, N_PREF))      # readiness per prefecture, (village broadband share) ** exponent
         self._version = None                    # connectivity's coverage version ``ready`` was computed at
-        self._village_share = self.ready        # connectivity's village shares at that version
+        self._village_share = np.ones((R, N_PREF))     # connectivity's village shares at that version
         self.spent = np.zeros(R)                # money paid in the quarter
         # the recorded shares (%), refreshed by ``record``
         self._coverage, self._coverage_region = np.zeros(R), np.zeros((R, N_PREF))
