@@ -31,13 +31,131 @@ Coupling
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 from scipy.special import ndtri
 
-from .designations import award
+from .designations import _award
+from .manufacturing import pairwise_sum
 from .parameters import scalar
 from .population import N_PREF, county_prefecture, prefecture_arrays
 from .streams import per_run
+
+# columns of ``Agriculture.coef``: per-run parameters of the quarterly kernel
+ROLLOUT, READINESS, CEILING, IOT_MONEY, COUNTY_COST, IOT_COST, SUBSIDY_CAP, ELASTICITY = range(8)
+
+
+@numba.njit(cache=True)
+def _segment_sums(x, starts, out):
+    """Per prefecture (counties sorted by prefecture from ``starts``), in ``np.add.reduceat``'s order."""
+    n = x.shape[0]
+    for p in range(starts.shape[0]):
+        end = starts[p + 1] if p + 1 < starts.shape[0] else n
+        out[p] = x[starts[p]] + pairwise_sum(x[starts[p] + 1:end])
+
+
+@numba.njit(cache=True)
+def _quarter(budget, new_year, refresh, all_connected, village_share, ready, coef, capacity, pref, starts,
+             tau, H, connected, platform_due, pool, iot, area, p_eff, q_eff, spent):
+    """One quarter of 12316 rollout and IoT diffusion for every run; returns whether all counties of all runs are connected.
+
+    ``refresh``: recompute the prefectures' readiness from ``village_share``.
+    12316: hazards accumulate, clocks passed connect; the lever money (its
+    12316 share, pooled over the year, reset at ``new_year``) pays the
+    platforms, then up to ``capacity`` counties nearest to connecting on
+    their own (``designations._award``).  IoT: a Bass step per county with
+    the quarter's subsidy boost.  ``spent``: money paid per run.
+    """
+    runs, n = tau.shape
+    new = np.zeros(1, np.int64)
+    places = np.zeros(1, np.int64)
+    score = np.empty((1, n))
+    everyone = np.ones((1, 1), np.bool_)
+    peer = np.empty(starts.shape[0])
+    x = np.empty(n)
+    base = np.empty(n)
+    done = True
+    for r in range(runs):
+        c = coef[r]
+        if refresh:
+            for p in range(village_share.shape[1]):
+                ready[r, p] = min(max(village_share[r, p], 1e-6), 1.0) ** c[READINESS]
+        if new_year:
+            pool[r] = 0.0
+        paid, iot_money = 0.0, budget
+        if not all_connected:
+            is_open = False
+            for j in range(n):
+                H[r, j] += c[ROLLOUT] * ready[r, pref[j]]
+                connected[r, j] |= H[r, j] >= tau[r, j]
+                is_open |= not connected[r, j]
+            iot_money = 0.0
+            if budget > 0:
+                share = 1 - c[IOT_MONEY] if is_open else 0.0
+                pool[r] += budget * share
+                paid = min(platform_due[r], pool[r])
+                platform_due[r] -= paid
+                pool[r] -= paid
+                if is_open and platform_due[r] <= 0:
+                    places[0] = int(min(np.floor(pool[r] / c[COUNTY_COST]), capacity))
+                    if places[0] > 0:       # the counties nearest to connecting on their own come first
+                        for j in range(n):
+                            score[0, j] = H[r, j] - tau[r, j]
+                        new[0] = 0
+                        _award(score, connected[r:r + 1], places, everyone, new)
+                        pool[r] -= new[0] * c[COUNTY_COST]
+                        paid = paid + new[0] * c[COUNTY_COST]
+                iot_money = budget * (1 - share)
+            for j in range(n):
+                done &= connected[r, j]
+        # IoT: Bass per county with the prefecture's facility area as peers
+        f = iot[r]
+        for j in range(n):
+            x[j] = f[j] * area[j]
+        _segment_sums(x, starts, peer)
+        for j in range(n):
+            p = pref[j]
+            base[j] = (p_eff[r, j] + q_eff[r, p] * peer[p]) * ready[r, p] * max(c[CEILING] - f[j], 0)
+        if budget > 0:
+            for j in range(n):
+                x[j] = base[j] * area[j]
+            expected = pairwise_sum(x) * c[IOT_COST]
+            sub = min(c[SUBSIDY_CAP], iot_money / max(expected, 1e-9))
+            boost = (1 - sub) ** -c[ELASTICITY]
+            for j in range(n):
+                new_f = min(f[j] + base[j] * boost, max(c[CEILING], f[j]))
+                x[j] = (new_f - f[j]) * area[j]
+                f[j] = new_f
+            paid += min(sub * c[IOT_COST] * pairwise_sum(x), iot_money)
+        else:
+            for j in range(n):
+                f[j] = min(f[j] + base[j], max(c[CEILING], f[j]))
+        spent[r] = paid
+    return done
+
+
+@numba.njit(cache=True)
+def _shares(connected, iot, area, starts, per_pref, area_pref, area_total, coverage, coverage_region,
+            iot_share, iot_share_region):
+    """The recorded shares (%): counties connected and IoT area, per prefecture and province."""
+    runs, n = connected.shape
+    x = np.empty(n)
+    sums = np.empty(starts.shape[0])
+    for r in range(runs):
+        k = 0
+        for j in range(n):
+            x[j] = connected[r, j]
+            k += connected[r, j]
+        _segment_sums(x, starts, sums)
+        for p in range(sums.shape[0]):
+            coverage_region[r, p] = 100 * sums[p] / per_pref[p]
+        coverage[r] = 100 * (k / n)
+        for j in range(n):
+            x[j] = iot[r, j] * area[j]
+        _segment_sums(x, starts, sums)
+        for p in range(sums.shape[0]):
+            iot_share_region[r, p] = 100 * sums[p] / area_pref[p]
+        iot_share[r] = 100 * pairwise_sum(sums) / area_total
 
 
 class Agriculture:
@@ -78,80 +196,44 @@ class Agriculture:
         # per-run constants of the step, precomputed (the step runs 40 times)
         dt = m.dt
         self.starts = np.concatenate([[0], np.cumsum(self.per_pref)[:-1]])   # counties sorted by prefecture
-        self.rate = P["agri_12316_rollout_rate"][:, None] * dt
-        self.e_ready = (P["coupling_connectivity_agriculture"] * P["agri_readiness_elasticity"])[:, None]
-        self.mmax = P["agri_iot_ceiling"][:, None] / 100
         self.p_eff = P["bass_p_agri_iot"][:, None] * self.p_factor * dt
-        self.q_eff = P["bass_q_agri_iot"][:, None] / self.mmax / area_pref * dt        # per 万亩 of peers
+        mmax = P["agri_iot_ceiling"] / 100
+        self.q_eff = P["bass_q_agri_iot"][:, None] / mmax[:, None] / area_pref * dt        # per 万亩 of peers
+        self.coef = np.stack([P["agri_12316_rollout_rate"] * dt,
+                              P["coupling_connectivity_agriculture"] * P["agri_readiness_elasticity"],
+                              mmax, P["agri_iot_money_share"], P["agri_12316_county_cost"],
+                              P["agri_iot_cost_per_mu"] * 1e4,              # 万元 per 万亩
+                              P["agri_iot_subsidy_cap"], P["investment_cost_elasticity"]], 1)
         self.capacity = scalar(P, "agri_12316_capacity")
         self.all_connected = False
-        self._ready = (None, None)              # (connectivity's coverage version, readiness per county)
-
-    def readiness(self) -> np.ndarray:
-        """Per prefecture: (village broadband share) ** (coupling x elasticity), (runs, 17)."""
-        share = np.clip(self.m.connectivity.village_share, 1e-6, 1)
-        return share ** self.e_ready
-
-    def _connect(self, budget: float, ready: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """12316 rollout of one quarter (``ready`` per county); returns (money paid, money for IoT) per run."""
-        P, R = self.m.params, self.m.runs
-        self.H += self.rate * ready
-        self.connected |= self.H >= self.tau
-        if budget <= 0:
-            return np.zeros(R), np.zeros(R)
-        open_ = ~self.connected.all(1)
-        share = np.where(open_, 1 - P["agri_iot_money_share"], 0.0)
-        self.pool += budget * share
-        pay = np.minimum(self.platform_due, self.pool)
-        self.platform_due -= pay
-        self.pool -= pay
-        cost = P["agri_12316_county_cost"]
-        places = np.where(self.platform_due > 0, 0, np.minimum(np.floor(self.pool / cost), self.capacity))
-        places = np.where(open_, places, 0).astype(np.int64)
-        if places.any():
-            # the counties nearest to connecting on their own come first
-            n_new = award(self.H - self.tau, self.connected, places)
-            self.pool -= n_new * cost
-            pay = pay + n_new * cost
-        return pay, budget * (1 - share)
+        self.ready = np.zeros((R, N_PREF))      # readiness per prefecture, (village broadband share) ** exponent
+        self._version = None                    # connectivity's coverage version ``ready`` was computed at
+        self._village_share = np.ones((R, N_PREF))     # connectivity's village shares at that version
+        self.spent = np.zeros(R)                # money paid in the quarter
+        # the recorded shares (%), refreshed by ``record``
+        self._coverage, self._coverage_region = np.zeros(R), np.zeros((R, N_PREF))
+        self._iot_share, self._iot_share_region = np.zeros(R), np.zeros((R, N_PREF))
+        self._area_total = self.area_pref.sum()
 
     def step(self, s: int, y: int, quarter: int) -> None:
-        m, P = self.m, self.m.params
-        R = m.runs
-        version = m.connectivity.coverage_version
-        if self._ready[0] != version:           # readiness moves only with village broadband
-            self._ready = (version, self.readiness()[:, self.pref])
-        ready = self._ready[1]
+        m = self.m
+        conn = m.connectivity
+        refresh = self._version != conn.coverage_version          # readiness moves only with village broadband
+        if refresh:
+            self._version = conn.coverage_version
+            self._village_share = conn.village_share
         budget = m.budget(self.lever, s)
-        if quarter == 0:
-            self.pool[:] = 0.0
-        if self.all_connected:
-            spent, iot_money = np.zeros(R), np.full(R, budget)
-        else:
-            spent, iot_money = self._connect(budget, ready)
-            self.all_connected = bool(self.connected.all())
-        # IoT: Bass per county with the prefecture's facility area as peers
-        f = self.iot
-        peer = np.add.reduceat(f * self.area, self.starts, axis=1)               # 万亩 with IoT
-        g = (self.p_eff + (self.q_eff * peer)[:, self.pref]) * ready
-        base = g * np.maximum(self.mmax - f, 0)
+        self.all_connected = _quarter(budget, quarter == 0, refresh, self.all_connected, self._village_share,
+                                      self.ready, self.coef, self.capacity, self.pref, self.starts, self.tau,
+                                      self.H, self.connected, self.platform_due, self.pool, self.iot, self.area,
+                                      self.p_eff, self.q_eff, self.spent)
         if budget > 0:
-            cost = P["agri_iot_cost_per_mu"] * 1e4                 # 万元 per 万亩
-            expected = (base * self.area).sum(1) * cost
-            sub = np.minimum(P["agri_iot_subsidy_cap"], iot_money / np.maximum(expected, 1e-9))
-            boost = (1 - sub) ** -P["investment_cost_elasticity"]
-            new_f = np.minimum(f + base * boost[:, None], np.maximum(self.mmax, f))
-            adopted = ((new_f - f) * self.area).sum(1)
-            spent = spent + np.minimum(sub * cost * adopted, iot_money)
-        else:
-            new_f = np.minimum(f + base, np.maximum(self.mmax, f))
-        self.iot = new_f
-        m.record_spend(self.lever, spent)
+            m.record_spend(self.lever, self.spent)
 
     def record(self, y: int, out: dict) -> None:
-        conn = np.add.reduceat(self.connected.astype(np.int64), self.starts, axis=1)
-        out["agri_12316_county_coverage_by_region"][:, y] = 100 * conn / self.per_pref
-        out["agri_12316_county_coverage"][:, y] = 100 * self.connected.mean(1)
-        iot = np.add.reduceat(self.iot * self.area, self.starts, axis=1)
-        out["facility_ag_iot_share_by_region"][:, y] = 100 * iot / self.area_pref
-        out["facility_ag_iot_share"][:, y] = 100 * iot.sum(1) / self.area_pref.sum()
+        _shares(self.connected, self.iot, self.area, self.starts, self.per_pref, self.area_pref, self._area_total,
+                self._coverage, self._coverage_region, self._iot_share, self._iot_share_region)
+        out["agri_12316_county_coverage_by_region"][:, y] = self._coverage_region
+        out["agri_12316_county_coverage"][:, y] = self._coverage
+        out["facility_ag_iot_share_by_region"][:, y] = self._iot_share_region
+        out["facility_ag_iot_share"][:, y] = self._iot_share

@@ -37,16 +37,105 @@ Service-oriented manufacturing
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 
 import numba
 import numpy as np
 
-from .designations import award
+from .designations import _award
 from .parameters import scalar
 from .population import N_PREF, firm_structure
 from .streams import per_run
 
 LEVELS = 5
+# columns of ``Manufacturing.coef``: per-run parameters of the quarterly kernel
+IMITATION, PLATFORM_GAIN, SUBSIDY_CAP, ELASTICITY, SERVITISATION = range(5)
+
+
+@numba.njit(cache=True)
+def pairwise_sum(a):
+    """Sum of a 1-D contiguous array in numpy's order (pairwise, 8 accumulators): bit-identical to ``a.sum()``."""
+    n = a.shape[0]
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    if n > 128:
+        half = n // 2
+        half -= half % 8
+        return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
+    r = a[:8].copy()
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            r[j] += a[i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@lru_cache(maxsize=8)
+def _firm_weights(n: int, sigma: float, elasticity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Firms' hazard weights ``size ** elasticity`` and log sizes (read-only, shared by every batch)."""
+    size = firm_structure(n, sigma)["size"]
+    weights, log_size = size ** elasticity, np.log(size)
+    weights.flags.writeable = log_size.flags.writeable = False
+    return weights, log_size
+
+
+@numba.njit(cache=True)
+def _census(level, pref, w, count, weight):
+    """Add every firm to its (run, prefecture, level) group's count and summed weight (in firm order)."""
+    runs, n = level.shape
+    for r in range(runs):
+        for f in range(n):
+            count[r, pref[f], level[r, f]] += 1
+            weight[r, pref[f], level[r, f]] += w[f]
+
+
+@numba.njit(cache=True)
+def _hazards(budget, platform, dt, G, count, weight, cost, rate, coef, per_pref, connected,
+             platform_level, connect_cost, n, share, paid):
+    """Platform connections, then the quarter's hazard added to every group's cumulative hazard ``G``.
+
+    Per run: ``platform`` money connects digitised firms not yet connected
+    (``paid``); the group hazards ``rate_L + imitation x reach x share above``
+    with the subsidy ``share`` the ``budget`` can pay of the expected
+    investment (capped), raised by ``(1 - share) ** -elasticity``.
+    """
+    runs, n_pref, levels = G.shape
+    g = np.empty(n_pref * levels)
+    invest = np.empty(n_pref * levels)
+    for r in range(runs):
+        if platform > 0:
+            digitised = 0.0
+            for p in range(n_pref):
+                for lv in range(platform_level, levels):
+                    digitised += count[r, p, lv]
+            new = min(platform / connect_cost, max(digitised - connected[r], 0.0))
+            connected[r] += new
+            paid[r] = new * connect_cost
+        imitation = coef[r, IMITATION] * (1 + coef[r, PLATFORM_GAIN] * connected[r] / n)
+        for p in range(n_pref):
+            above = 0.0                     # firms of the prefecture above the level
+            for lv in range(levels - 1, -1, -1):
+                j = p * levels + lv
+                g[j] = 0.0 if lv == levels - 1 else rate[r, lv] + imitation * (above / per_pref[p])
+                above += count[r, p, lv]
+                invest[j] = g[j] * weight[r, p, lv] * cost[lv]
+        step = dt
+        share[r] = 0.0
+        if budget > 0:
+            expected = pairwise_sum(invest) * dt
+            share[r] = min(coef[r, SUBSIDY_CAP], budget / max(expected, 1e-9))
+            step = (1 - share[r]) ** -coef[r, ELASTICITY] * dt
+        for p in range(n_pref):
+            for lv in range(levels):
+                G[r, p, lv] += g[p * levels + lv] * step
 
 
 @numba.njit(cache=True)
@@ -105,15 +194,78 @@ _upgrade_threads = numba.njit(cache=True, parallel=True)(_upgrade.py_func) if _t
 
 
 @numba.njit(cache=True)
-def _servitised(service_T, service_H, candidates, n_candidates):
-    """Append firms whose servitisation threshold was passed to their run's candidates (in place)."""
-    runs, n = service_T.shape
+def _year_end(designate, award_service, level, count, merit, designated, demo_places, coef, connected, n,
+              service_H, service_T, candidates, n_candidates, named, service_places, named_count, designated_count):
+    """Year end: name smart factories (``designate``), add a year of servitisation hazard,
+    append newly servitised firms to the candidates, name backbone firms (``award_service``).
+
+    Designations go to the best merit first (``designations._award``);
+    backbone firms are ranked by the same merit.  Counts of named firms per
+    run are kept in ``designated_count`` and ``named_count``.
+    """
+    runs, nf = level.shape
+    new = np.zeros(runs, np.int64)
+    everyone = np.ones((1, 1), np.bool_)
+    for r in range(runs if designate else 0):
+        # the pool: level-4 firms not yet named, in firm order (ties go to the lower firm)
+        pool = np.empty(int(count[r, :, LEVELS - 1].sum()), np.int64)
+        k = 0
+        for f in range(nf):
+            if level[r, f] == LEVELS - 1 and not designated[r, f]:
+                pool[k] = f
+                k += 1
+        score = np.empty((1, k))
+        for j in range(k):
+            score[0, j] = merit[r, pool[j]]
+        named_now = np.zeros((1, k), np.bool_)
+        _award(score, named_now, demo_places[r:r + 1], everyone, new[r:r + 1])
+        for j in range(k):
+            if named_now[0, j]:
+                designated[r, pool[j]] = True
+        designated_count[r] += new[r]
     for r in range(runs):
-        for f in range(n):
+        service_H[r] += coef[r, SERVITISATION] * (1 + coef[r, PLATFORM_GAIN] * connected[r] / n)
+        for f in range(nf):
             if service_T[r, f] <= service_H[r]:
                 service_T[r, f] = np.inf                    # servitised: never counted again
                 candidates[r, n_candidates[r]] = f
                 n_candidates[r] += 1
+    if not award_service:
+        return
+    k = n_candidates.max()
+    score = np.full((runs, k), -np.inf)                     # empty candidate slots are never chosen
+    for r in range(runs):
+        for j in range(n_candidates[r]):
+            score[r, j] = merit[r, candidates[r, j]]
+    new[:] = 0
+    _award(score, named[:, :k], service_places, everyone, new)
+    named_count += new
+
+
+@numba.njit(cache=True)
+def _quarter(budget, platform, dt, upgrade, year_end, designate, award_service,
+             G, idx, threshold, level, upgrades, clock, w, count, weight, cost, rate, coef, per_pref,
+             connected, platform_level, connect_cost, share, claims, paid, spend,
+             service_level, service_H, service_T, service_clock,
+             merit, designated, demo_places, candidates, n_candidates, named, service_places,
+             named_count, designated_count):
+    """One quarter of the module: ``_hazards``, then (if ``upgrade``) ``_upgrade`` and the
+    subsidy paid (``spend``: claims up to the budget), then (if ``year_end``) ``_year_end``."""
+    runs = level.shape[0]
+    n = level.shape[1]
+    _hazards(budget, platform, dt, G, count, weight, cost, rate, coef, per_pref, connected,
+             platform_level, connect_cost, n, share, paid)
+    if not upgrade:
+        return
+    claims[:] = 0.0
+    _upgrade(G.reshape(-1), idx, threshold, level, upgrades, clock, w, count.reshape(-1), weight.reshape(-1),
+             share, cost, claims, service_level, service_H, service_T, service_clock)
+    for r in range(runs):
+        spend[r] = min(claims[r], budget)        # claims beyond the budget go unpaid
+    if year_end:
+        _year_end(designate, award_service, level, count, merit, designated, demo_places, coef, connected, n,
+                  service_H, service_T, candidates, n_candidates, named, service_places,
+                  named_count, designated_count)
 
 
 class Manufacturing:
@@ -134,22 +286,22 @@ class Manufacturing:
         self.n = n = len(f["pref"])
         self.pref = f["pref"]
         self.per_pref = f["per_pref"]
-        self.w = f["size"] ** scalar(P, "firm_size_elasticity")
+        self.w, log_size = _firm_weights(n, scalar(P, "firm_size_sigma"), scalar(P, "firm_size_elasticity"))
         self.rate = np.stack([P[f"upgrade_rate_L{i}"] for i in range(LEVELS - 1)]
                              + [np.zeros(R)], axis=1)                      # (R, 5)
-        self.demo_start = scalar(P, "demo_start")
+        demo_start = scalar(P, "demo_start")
         self.cost = np.array([scalar(P, f"upgrade_cost_L{i}") for i in range(LEVELS - 1)] + [0.0])
 
         rng = m.streams("manufacturing")
         shares = np.array([scalar(P, f"maturity_share_L{i}") for i in range(LEVELS)])
         bounds = np.round(np.cumsum(shares) / shares.sum() * n).astype(int)
-        base_levels = np.searchsorted(bounds, np.arange(n), side="right").astype(np.int64)
+        base_levels = np.repeat(np.arange(LEVELS), np.diff(bounds, prepend=0))     # the first firms at level 0, ...
         self.level = np.broadcast_to(base_levels, (R, n)).copy()                  # (R, n)
         for row, g in zip(self.level, rng):
             g.shuffle(row)
         self.clock = per_run(rng, "standard_exponential", (n, LEVELS - 1), np.float32)
         noise = per_run(rng, "standard_normal", (n,), np.float32)
-        self.merit = np.log(f["size"])[None, :] + P["demo_merit_noise"][:, None] * noise
+        self.merit = log_size[None, :] + P["demo_merit_noise"][:, None] * noise
         self.designated = np.zeros((R, n), dtype=bool)
         self.upgrades = np.zeros((R, n), dtype=np.int8)
 
@@ -160,14 +312,18 @@ class Manufacturing:
         self.level = self.level.astype(np.int8)
         self.threshold = self.clock[:, :, 0] / self.w[None, :]
         self.threshold[self.level == LEVELS - 1] = np.inf
-        self._recount()
+        self.count = np.zeros((R, N_PREF, LEVELS))                # firms per group
+        self.weight = np.zeros((R, N_PREF, LEVELS))               # their summed size weights
+        _census(self.level, self.pref, self.w, self.count, self.weight)
 
         # platforms and servitisation (drawn after the upgrade clocks: earlier draws unchanged)
         self.platform_level = int(scalar(P, "platform_min_level"))
         self.connect_cost = scalar(P, "platform_connect_cost")
         self.connected = np.zeros(R)                    # firms connected to a platform (expected count)
         self.service_level = int(scalar(P, "service_min_level"))
-        self.service_start = scalar(P, "service_demo_start")
+        # the years whose fourth quarter names smart factories and backbone firms
+        self.designating = (m.years >= demo_start).tolist()
+        self.awarding = (m.years >= scalar(P, "service_demo_start")).tolist()
         self.service_clock = per_run(rng, "standard_exponential", (n,), np.float32)
         # servitisation: a firm at service level adds services once the run's cumulative hazard
         # ``service_H`` passes its threshold ``service_T`` (its entry value plus its clock)
@@ -177,88 +333,52 @@ class Manufacturing:
         self.candidates = np.full((R, n), -1, np.int32)
         self.n_candidates = np.zeros(R, np.int64)
         self.named = np.zeros((R, n), dtype=bool)          # per candidate slot
-        self._reach = self.platform_reach()                # changes only when platform money connects firms
-        for fixed in (self.w, self.clock, self.merit, self.service_clock):
+        for fixed in (self.clock, self.merit, self.service_clock):
             fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
-        self.no_above = np.zeros((R, N_PREF, 1))
-
-    def platform_reach(self) -> np.ndarray:
-        """Multiplier on peer and servitisation hazards from platform-connected firms, per run."""
-        P = self.m.params
-        return 1 + P["coupling_platforms_manufacturing"] * P["platform_uplift"] * self.connected / self.n
-
-    def _connect(self, s: int) -> None:
-        """Spend the quarter's platform money connecting digitised firms not yet connected."""
-        budget = self.m.budget(self.platform_lever, s)
-        if budget <= 0:
-            return
-        digitised = self.count[:, :, self.platform_level:].sum((1, 2))
-        new = np.minimum(budget / self.connect_cost, np.maximum(digitised - self.connected, 0))
-        self.connected += new
-        self._reach = self.platform_reach()
-        self.m.record_spend(self.platform_lever, new * self.connect_cost)
-
-    def _recount(self) -> None:
-        R = self.m.runs
-        size = R * N_PREF * LEVELS
-        self.count = np.bincount(self.idx.ravel(), minlength=size).reshape(R, N_PREF, LEVELS).astype(float)
-        self.weight = np.bincount(self.idx.ravel(), np.broadcast_to(self.w, self.idx.shape).ravel(),
-                                  minlength=size).reshape(R, N_PREF, LEVELS)
+        # per-run constants of the quarterly kernel (columns IMITATION, PLATFORM_GAIN, ...)
+        self.coef = np.stack([P["upgrade_imitation"], P["coupling_platforms_manufacturing"] * P["platform_uplift"],
+                              P["subsidy_cap_share"], P["investment_cost_elasticity"], P["servitisation_rate"]], 1)
+        self.demo_places = np.floor(P["demo_capacity"]).astype(np.int64)
+        self.service_places = np.floor(P["service_demo_capacity"]).astype(np.int64)
+        self.designated_count = np.zeros(R, np.int64)      # smart factories named, per run
+        self.named_count = np.zeros(R, np.int64)           # backbone firms named, per run
+        # the quarter's subsidy share, claims, platform money paid and subsidy paid, per run
+        self.share, self.claims, self.paid, self.spend = np.zeros((4, R))
 
     def step(self, s: int, y: int, quarter: int) -> None:
-        m, P = self.m, self.m.params
-        dt = m.dt
-        self._connect(s)
-        reach = self._reach
-        above = self.count[:, :, ::-1].cumsum(2)[:, :, ::-1]
-        above = np.concatenate([above[:, :, 1:], self.no_above], 2)
-        share_above = above / self.per_pref[None, :, None]
-        g = self.rate[:, None, :] + (P["upgrade_imitation"] * reach)[:, None, None] * share_above
-        g[:, :, LEVELS - 1] = 0.0
-        # subsidy share the quarter's budget can pay, capped
-        budget = m.budget(self.lever, s)
+        m = self.m
+        budget, platform = m.budget(self.lever, s), m.budget(self.platform_lever, s)
+        year_end = quarter == 3
+        designate, award_service = year_end and self.designating[y], year_end and self.awarding[y]
+        lone = m.runs == 1            # a batch runs the upgrade in its own (threaded) call
+        _quarter(budget, platform, m.dt, lone, year_end, designate, award_service,
+                 self.G, self.idx, self.threshold, self.level, self.upgrades, self.clock, self.w, self.count,
+                 self.weight, self.cost, self.rate, self.coef, self.per_pref, self.connected,
+                 self.platform_level, self.connect_cost, self.share, self.claims, self.paid, self.spend,
+                 self.service_level, self.service_H, self.service_T, self.service_clock,
+                 self.merit, self.designated, self.demo_places, self.candidates, self.n_candidates, self.named,
+                 self.service_places, self.named_count, self.designated_count)
+        if not lone:
+            self.claims[:] = 0.0
+            kernel = _upgrade_threads if _upgrade_threads is not None else _upgrade
+            kernel(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
+                   self.w, self.count.reshape(-1), self.weight.reshape(-1), self.share, self.cost, self.claims,
+                   self.service_level, self.service_H, self.service_T, self.service_clock)
+            np.minimum(self.claims, budget, out=self.spend)      # claims beyond the budget go unpaid
+            if year_end:
+                _year_end(designate, award_service, self.level, self.count, self.merit, self.designated, self.demo_places,
+                          self.coef, self.connected, self.n, self.service_H, self.service_T, self.candidates,
+                          self.n_candidates, self.named, self.service_places, self.named_count,
+                          self.designated_count)
+        if platform > 0:
+            m.record_spend(self.platform_lever, self.paid)
         if budget > 0:
-            expected = (g * self.weight * self.cost[None, None, :]).sum((1, 2)) * dt
-            share = np.minimum(P["subsidy_cap_share"], budget / np.maximum(expected, 1e-9))
-            boost = (1 - share) ** -P["investment_cost_elasticity"]
-            self.G += g * (boost * dt)[:, None, None]
-        else:                       # no subsidy: boost is exactly 1
-            share = np.zeros(m.runs)
-            self.G += g * dt
-
-        claims = np.zeros(m.runs)
-        kernel = _upgrade_threads if _upgrade_threads is not None and m.runs > 1 else _upgrade
-        kernel(self.G.reshape(-1), self.idx, self.threshold, self.level, self.upgrades, self.clock,
-               self.w, self.count.reshape(-1), self.weight.reshape(-1), share, self.cost, claims,
-               self.service_level, self.service_H, self.service_T, self.service_clock)
-        m.record_spend(self.lever, np.minimum(claims, budget))   # claims beyond the budget go unpaid
-        if quarter == 3 and m.years[y] >= self.demo_start:
-            self._designate(P["demo_capacity"])
-        if quarter == 3:
-            self._servitise(reach, m.years[y])
-
-    def _designate(self, capacity: np.ndarray) -> None:
-        """Name up to ``capacity`` eligible firms per run, best expert score first."""
-        award(self.merit, self.designated, np.floor(capacity).astype(np.int64),
-              eligible=self.level == LEVELS - 1)
-
-    def _servitise(self, reach: np.ndarray, year: int) -> None:
-        """Year end: a year of servitisation hazard; then the province names backbone firms."""
-        P = self.m.params
-        self.service_H += P["servitisation_rate"] * reach
-        _servitised(self.service_T, self.service_H, self.candidates, self.n_candidates)
-        if year < self.service_start:
-            return
-        k = int(self.n_candidates.max())
-        ids = self.candidates[:, :k]
-        merit = self.merit[self.m.rows, ids]            # the same expert score as for smart factories
-        award(np.where(ids >= 0, merit, -np.inf), self.named[:, :k],       # a view: updated in place
-              np.floor(P["service_demo_capacity"]).astype(np.int64))
+            m.record_spend(self.lever, self.spend)
 
     def record(self, y: int, out: dict) -> None:
-        out["smart_factories"][:, y] = self.designated.sum(1)
+        out["smart_factories"][:, y] = self.designated_count
         out["smart_level_firms"][:, y] = self.count[:, :, LEVELS - 1].sum(1)
         out["digital_workshop_firm_share"][:, y] = 100 * self.count[:, :, 3:].sum((1, 2)) / self.n
-        out["service_manufacturers"][:, y] = self.named.sum(1)
+        out["service_manufacturers"][:, y] = self.named_count
         out["servitised_firms"][:, y] = self.n_candidates
         out["platform_connected_firms"][:, y] = self.connected
