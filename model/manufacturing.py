@@ -37,6 +37,8 @@ Service-oriented manufacturing
 from __future__ import annotations
 
 import importlib
+import os
+import types
 from functools import lru_cache
 
 import numba
@@ -179,6 +181,9 @@ def _threadsafe_layer() -> bool:
     numba's fallback layer (workqueue) aborts when two threads launch parallel
     kernels at once, so without a safe layer the serial kernel is used.
     """
+    # idle OpenMP threads sleep instead of spinning between the quarter's parallel calls (read when
+    # the OpenMP runtime loads): spinning took the second core from the rest of the step and other sessions
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     for pool in ("tbbpool", "omppool"):
         try:
             importlib.import_module(f"numba.np.ufunc.{pool}")
@@ -189,8 +194,19 @@ def _threadsafe_layer() -> bool:
     return False
 
 
+def _renamed(fn, name: str):
+    """The same code under another name: numba caches compiled code by qualified name, and a
+    parallel build sharing the serial one's entries was loaded in its place (a lone run then
+    started threads that spun on the second core)."""
+    clone = types.FunctionType(fn.__code__.replace(co_name=name, co_qualname=name), fn.__globals__, name,
+                               fn.__defaults__, fn.__closure__)
+    clone.__qualname__ = name
+    return clone
+
+
 # runs touch disjoint state, so the parallel build gives the same numbers (benchmarks/identity.py)
-_upgrade_threads = numba.njit(cache=True, parallel=True)(_upgrade.py_func) if _threadsafe_layer() else None
+_upgrade_threads = (numba.njit(cache=True, parallel=True)(_renamed(_upgrade.py_func, "_upgrade_threads"))
+                    if _threadsafe_layer() else None)
 
 
 @numba.njit(cache=True)
