@@ -35,6 +35,8 @@ from __future__ import annotations
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numba
 import numpy as np
 
@@ -42,6 +44,36 @@ from .ecommerce_programmes import Programme, RuralCounties, row_sum
 from .parameters import scalar
 from .population import N_PREF, firm_structure
 from .streams import per_run
+
+
+@lru_cache(maxsize=4)
+def _firms(n: int, sigma: float, e: float) -> dict[str, np.ndarray]:
+    """``population.firm_structure`` plus what the ranking needs: hazard weights ``size**e``, where
+    each prefecture starts, and prefecture (bits 59-63) | firm (bits 0-27) as uint64.  Read-only."""
+    f = firm_structure(n, sigma)
+    if n >= 1 << 28:
+        raise ValueError("firms_total: at most 2**28 firms fit the ranking's 28 bits")
+    extra = {"w": f["size"] ** e, "first": np.concatenate([[0], np.cumsum(f["per_pref"])[:-1]]),
+             "pref_firm": f["pref"].astype(np.uint64) << np.uint64(59) | np.arange(n, dtype=np.uint64)}
+    for fixed in extra.values():
+        fixed.flags.writeable = False
+    return {**f, **extra}
+
+
+def rank_firms(key: np.ndarray, survive: np.ndarray, f: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each run's firms sorted by ``key`` (runs x firms; ``survive`` = exp(-clock) falls as the key
+    rises within a prefecture): the sorted keys (flat, run after run) and prefix sums of the firms'
+    size and weight (runs x firms + 1).
+
+    (prefecture, float32 ``survive`` descending, firm) packed in 64 bits and sorted is much faster
+    than an argsort; ``_rank`` orders firms whose float32 ``survive`` ties by the key.
+    """
+    runs, n = key.shape
+    packed = f["pref_firm"] | (np.uint64(0x7FFFFFFF) - survive.astype(np.float32).view(np.uint32)) << np.uint64(28)
+    packed.sort(axis=1)
+    keys, cum_size, cum_w = np.empty(runs * n), np.empty((runs, n + 1)), np.empty((runs, n + 1))
+    _rank(key, packed, f["size"], f["w"], keys, cum_size, cum_w)
+    return keys, cum_size, cum_w
 
 
 class ECommerce:
@@ -58,23 +90,22 @@ class ECommerce:
         self.m = m = model
         P = m.params
         R = m.runs
-        f = firm_structure(int(scalar(P, "firms_total")), scalar(P, "firm_size_sigma"))
+        f = _firms(int(scalar(P, "firms_total")), scalar(P, "firm_size_sigma"), scalar(P, "firm_size_elasticity"))
         n = len(f["pref"])
-        w = f["size"] ** scalar(P, "firm_size_elasticity")
         rng = m.streams("ecommerce")
         # firms: clocks in units of cumulative hazard, ranked within prefecture
-        tau = per_run(rng, "standard_exponential", (n,), np.float32) / w[None, :]
-        key = (np.arange(R)[:, None] * N_PREF + f["pref"][None, :]) + (1 - np.exp(-tau))
-        # run r's keys lie in [17 r, 17 r + 17): sorted per run, the flat keys are sorted;
+        tau = per_run(rng, "standard_exponential", (n,), np.float32) / f["w"][None, :]
+        survive = np.exp(-tau)
+        key = (np.arange(R)[:, None] * N_PREF + f["pref"][None, :]) + (1 - survive)
+        # run r's keys lie in [17 r, 17 r + 17): ranked per run, the flat keys are sorted;
         # prefix sums per run (so a run's numbers do not depend on the batch it is in)
-        self.keys, self.cum_size, self.cum_w = np.empty(R * n), np.empty((R, n + 1)), np.empty((R, n + 1))
-        _rank(key, np.argsort(key, axis=1), f["size"], w, self.keys, self.cum_size, self.cum_w)
+        self.keys, self.cum_size, self.cum_w = rank_firms(key, survive, f)
         for fixed in (self.keys, self.cum_size, self.cum_w):
             fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
         self.support_share = scalar(P, "ecommerce_support_share")
         self.point_start = scalar(P, "service_point_start")
         self.point_cost = scalar(P, "service_point_cost")
-        first_of = np.concatenate([[0], np.cumsum(f["per_pref"])[:-1]])          # within a run
+        first_of = f["first"]                                                     # within a run
         self.block = (np.arange(R) * n)[:, None] + first_of[None, :]              # flat ranking positions
         self.per_pref = f["per_pref"]
         # start: the share adopting in 2010 are the first in each prefecture's ranking
@@ -90,10 +121,11 @@ class ECommerce:
         self.subsidy = np.stack([P[k] for k in ("ecommerce_adoption_cost", "ecommerce_subsidy_cap",
                                                 "investment_cost_elasticity")])
         t = m.years - 2015
-        self.trend = np.stack([np.stack([(1 + P[k]) ** t[y] for y in range(len(t))], 1)
-                               for k in ("ecommerce_intensity_growth", "online_spending_growth")])   # (2, R, Y)
+        growth = 1 + np.stack([P["ecommerce_intensity_growth"], P["online_spending_growth"]])
+        self.trend = np.stack([growth ** t[y] for y in range(len(t))], 2)                # (2, R, Y)
         self.spend_weights = np.stack([P["urban_rural_income_ratio"], P["offline_rural_factor"]])
-        self.spreading = [m.years[1 + s // 4] - 1 + (s % 4 + 1) / 4 > self.point_start for s in range(m.n_steps)]
+        q = np.arange(m.n_steps)                                                  # platform-led points spread
+        self.spreading = (m.years[1 + q // 4] - 1 + (q % 4 + 1) / 4 > self.point_start).tolist()
 
         # villages: share of covered villages with a service point, per prefecture
         self.point_share = np.zeros((R, N_PREF))
@@ -147,12 +179,10 @@ class ECommerce:
         c = self.counties
         _record(y, self.cum_size, self.adopted, self.block, self.trend, m.macro.gdp_index_2015,
                 m.macro.income_index, urban, rural, self.spend_weights, self.point_share, m.connectivity.rel_income,
-                m.connectivity.covered_count, self.raw, out["ecommerce_firm_share"], out["ecommerce_service_points"])
-        for programme, name in zip(self.programmes, ("ecommerce_demo_bases", "ecommerce_demo_firms",
-                                                     "crossborder_clusters")):
-            out[name][:, y] = programme.designated.sum(1)
-        out["rural_ecommerce_demo_counties_by_region"][:, y] = c.by_region()
-        out["rural_ecommerce_demo_counties"][:, y] = c.designated.sum(1)
+                m.connectivity.covered_count, self.raw, out["ecommerce_firm_share"], out["ecommerce_service_points"],
+                self.bases.designated, self.firms.designated, self.clusters.designated, c.designated, c.pref,
+                out["ecommerce_demo_bases"], out["ecommerce_demo_firms"], out["crossborder_clusters"],
+                out["rural_ecommerce_demo_counties"], out["rural_ecommerce_demo_counties_by_region"])
 
     def finish(self, out: dict) -> None:
         """Scale the volume so 2015 equals the observation (per run)."""
@@ -166,16 +196,31 @@ class ECommerce:
 
 # -- kernels ------------------------------------------------------------------
 @numba.njit(cache=True)
-def _rank(key, order, size, w, keys, cum_size, cum_w):
-    """Each run's firms in ``order``: their keys (flat, run after run) and prefix sums of size and weight."""
+def _rank(key, packed, size, w, keys, cum_size, cum_w):
+    """Each run's firms in the order of its sorted ``packed`` ranking (firm in the low 28 bits), firms
+    with equal upper bits ordered by ``key``: their keys (flat, run after run) and prefix sums of
+    size and weight."""
     runs, n = key.shape
+    order = np.empty(n, np.int64)
+    low, high = np.uint64((1 << 28) - 1), np.uint64(28)
     for r in range(runs):
+        a = 0
+        for j in range(n):
+            order[j] = packed[r, j] & low
+            if j + 1 == n or packed[r, j + 1] >> high != packed[r, j] >> high:
+                if j > a:                                  # a tie of the upper bits: order by key
+                    tied = order[a:j + 1].copy()
+                    order[a:j + 1] = tied[np.argsort(key[r, tied], kind="mergesort")]
+                a = j + 1
+        total_size = total_w = 0.0
         cum_size[r, 0] = cum_w[r, 0] = 0.0
         for j in range(n):
-            i = order[r, j]
+            i = order[j]
             keys[r * n + j] = key[r, i]
-            cum_size[r, j + 1] = cum_size[r, j] + size[i]
-            cum_w[r, j + 1] = cum_w[r, j] + w[i]
+            total_size += size[i]
+            total_w += w[i]
+            cum_size[r, j + 1] = total_size
+            cum_w[r, j + 1] = total_w
 
 
 @numba.njit(cache=True)
@@ -240,8 +285,10 @@ def _step(G, adopted, keys, cum_w, block, per_pref, w_total, bass, subsidy, supp
 
 @numba.njit(cache=True)
 def _record(y, cum_size, adopted, block, trend, gdp, income, urban, rural, spend_weights, sp, rel_income,
-            covered, raw, firm_share, points):
-    """Year ``y``'s unscaled B2B and B2C volume (into ``raw``), adopting firms' share and service points."""
+            covered, raw, firm_share, points, bases, firms, clusters, counties, county_pref,
+            bases_out, firms_out, clusters_out, counties_out, counties_by_region):
+    """Year ``y``'s unscaled B2B and B2C volume (into ``raw``), adopting firms' share, service points
+    and the designations so far (counties also per prefecture)."""
     runs, prefs = sp.shape
     n = cum_size.shape[1] - 1
     tmp = np.empty(prefs)
@@ -259,3 +306,11 @@ def _record(y, cum_size, adopted, block, trend, gdp, income, urban, rural, spend
         for p in range(prefs):
             tmp[p] = sp[r, p] * covered[r, p]
         points[r, y] = row_sum(tmp, 0, prefs)
+        bases_out[r, y] = bases[r].sum()
+        firms_out[r, y] = firms[r].sum()
+        clusters_out[r, y] = clusters[r].sum()
+        counties_out[r, y] = counties[r].sum()
+        counties_by_region[r, y] = 0.0
+        for j in range(county_pref.shape[0]):
+            if counties[r, j]:
+                counties_by_region[r, y, county_pref[j]] += 1

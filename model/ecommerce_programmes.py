@@ -27,6 +27,8 @@ Rural demonstration counties
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numba
 import numpy as np
 
@@ -119,6 +121,22 @@ class Programme:
         self.pot = 0.0                                   # what the year could not use is not spent
 
 
+@lru_cache(maxsize=None)
+def _counties() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 103 county-level units: prefecture, poverty county (the first ones of each prefecture),
+    eligible (Wuhan's units are city districts: not in the rural programme).  Read-only."""
+    frame = prefectures()
+    counts = frame.counties.to_numpy().astype(int)
+    pref = county_prefecture().copy()
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(len(pref)) - first[pref]                  # within its prefecture
+    poverty = rank < frame.poverty_counties.to_numpy()[pref]
+    units = pref, poverty, pref != 0
+    for fixed in units:
+        fixed.flags.writeable = False
+    return units
+
+
 class RuralCounties:
     """Rural e-commerce demonstration counties: national batches, provincial support."""
 
@@ -126,14 +144,7 @@ class RuralCounties:
         P = model.params
         R = model.runs
         self.m = model
-        frame = prefectures()
-        counts = frame.counties.to_numpy().astype(int)
-        self.pref = county_prefecture()                                      # (103,)
-        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        rank = np.arange(len(self.pref)) - first[self.pref]                  # within its prefecture
-        self.poverty = rank < frame.poverty_counties.to_numpy()[self.pref]
-        self.eligible = self.pref != 0        # Wuhan's units are city districts: not in the rural programme
-        self.onehot = (self.pref[:, None] == np.arange(len(counts))[None, :]).astype(float)
+        self.pref, self.poverty, self.eligible = _counties()
         years = range(2014, int(model.years[-1]) + 1)
         self.batch = np.stack([np.full(R, scalar(P, f"rural_demo_batch_{y}")) if y <= 2017
                                else P["rural_demo_batch_later"] for y in years], 1)      # (runs, batches)
@@ -164,9 +175,6 @@ class RuralCounties:
                       self.designated, self.reference, self.batch, self.noise, self.u, self.round_of[year],
                       affordable, self.cost, spent)
         self.pot = 0.0                                   # what the year could not use is not spent
-
-    def by_region(self) -> np.ndarray:
-        return self.designated.astype(float) @ self.onehot
 
 
 @numba.njit(cache=True)

@@ -95,9 +95,9 @@ class Logistics:
         self.firm_w_total = float(self.firms["w"].sum())
         self.parks = _units(int(scalar(P, "logistics_parks_total")), sigma, e)
         self.cost = {k: scalar(P, k) for k in ("smart_firm_cost", "smart_park_cost", "smart_subsidy_cap",
-                                               "logistics_rural_share", "logistics_demo_share",
                                                "delivery_cost_per_village", "demo_firm_grant",
                                                "firm_round_extra_max")}
+        self.rural_share, self.demo_share = scalar(P, "logistics_rural_share"), scalar(P, "logistics_demo_share")
 
         rng = m.streams("logistics")
         nf, npk = len(self.firms["w"]), len(self.parks["w"])
@@ -138,24 +138,23 @@ class Logistics:
     def step(self, s: int, y: int, quarter: int) -> None:
         m = self.m
         budget = m.budget(self.lever, s)
-        c = self.cost
-        rural_money = budget * c["logistics_rural_share"]
-        demo_money = budget * c["logistics_demo_share"]
+        rural_money = budget * self.rural_share
+        demo_money = budget * self.demo_share
         if budget > 0:
             self.grant_pot += demo_money
-        round_k, extra = -1, 0                     # designations at year-end
-        if quarter == 3 and m.years[y] >= 2016:
-            round_k = int(m.years[y] - 2016)
-            extra = int(min(np.floor(self.grant_pot / c["demo_firm_grant"]), c["firm_round_extra_max"]))
-            self.grant_pot = 0.0                   # money not used for grants this year lapses
         spent = np.empty(m.runs)
-        f, p = self.firms, self.parks
+        f, p, c = self.firms, self.parks, self.cost
         _step(self.H, self.H_nat, self.firm_adopted, self.park_adopted, self.firm_clock, self.park_clock,
-              f["pref"], p["pref"], f["w"], p["w"], f["bounds"], p["bounds"], f["nodes"], p["nodes"], self.rates,
-              budget - rural_money - demo_money, c["smart_subsidy_cap"], c["smart_firm_cost"], c["smart_park_cost"],
-              m.dt, self.rural_delivery_share, self.reach_factor, self.villages, rural_money,
-              c["delivery_cost_per_village"], round_k, extra, c["demo_firm_grant"], self.round_u,
-              self.park_merit, self.parks_named, self.firm_merit, self.firms_named, spent)
+              f["w"], p["w"], f["bounds"], p["bounds"], f["nodes"], self.rates, budget - rural_money - demo_money,
+              c["smart_subsidy_cap"], c["smart_firm_cost"], c["smart_park_cost"], m.dt, self.rural_delivery_share,
+              self.reach_factor, self.villages, rural_money, c["delivery_cost_per_village"], spent)
+        if quarter == 3 and m.years[y] >= 2016:        # designations at year-end
+            grant = c["demo_firm_grant"]
+            extra = int(min(np.floor(self.grant_pot / grant), c["firm_round_extra_max"]))
+            _rounds(self.H_nat, self.park_adopted, p["nodes"], self.rates, int(m.years[y] - 2016), extra, grant,
+                    self.round_u, self.park_merit, self.parks_named, self.firm_merit, self.firm_adopted,
+                    self.firms_named, spent)
+            self.grant_pot = 0.0                       # money not used for grants this year lapses
         m.record_spend(self.lever, spent)
 
     # -- outputs ---------------------------------------------------------------
@@ -205,16 +204,15 @@ def _segment_sum(x, lo, hi):
 
 
 @numba.njit(cache=True)
-def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_pref, park_pref, firm_w, park_w,
-          firm_bounds, park_bounds, firm_nodes, park_nodes, rates, support, cap, firm_cost, park_cost, dt,
-          rd, reach_factor, villages, rural_money, village_cost, round_k, extra, grant, round_u,
-          park_merit, parks_named, firm_merit, firms_named, spent):
+def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_w, park_w, firm_bounds, park_bounds,
+          firm_nodes, rates, support, cap, firm_cost, park_cost, dt, rd, reach_factor, villages, rural_money,
+          village_cost, spent):
     """One quarter for every run: smart adoption (hazard raised by ``support`` money), the national
-    pace, rural delivery (spread, then ``rural_money``), and if ``round_k`` >= 0 that year's park and
-    firm rounds (``extra`` paid firm places); money paid per run to ``spent``.
+    pace, rural delivery (spread, then ``rural_money``); money paid per run to ``spent``.
 
-    ``rates`` rows: Bass p and q of smart adoption, of rural delivery, investment cost elasticity,
-    Hubei's place share, park and firm round places (per run).
+    Units are sorted by prefecture (``bounds``: where each prefecture's units start).  ``rates``
+    rows: Bass p and q of smart adoption, of rural delivery, investment cost elasticity, Hubei's
+    place share, park and firm round places (per run).
     """
     runs, prefs = H.shape
     nf, npk = firm_w.shape[0], park_w.shape[0]
@@ -247,14 +245,15 @@ def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_pre
         for j in range(nat.shape[0]):      # national pace: expected share over the weight quantiles, no subsidy
             nat[j] = -np.expm1(-H_nat[r] * firm_nodes[j])
         H_nat[r] += (rates[0, r] + rates[1, r] * (row_sum(nat, 0, nat.shape[0]) / nat.shape[0])) * dt
-        for i in range(nf):
-            now = H[r, firm_pref[i]] >= firm_clock[r, i]
-            fx[i] = firm_w[i] if now and not firm_adopted[r, i] else 0.0
-            firm_adopted[r, i] = now
-        for i in range(npk):
-            now = H[r, park_pref[i]] >= park_clock[r, i]
-            px[i] = park_w[i] if now and not park_adopted[r, i] else 0.0
-            park_adopted[r, i] = now
+        for p in range(prefs):
+            for i in range(firm_bounds[p], firm_bounds[p + 1]):
+                now = H[r, p] >= firm_clock[r, i]
+                fx[i] = firm_w[i] if now and not firm_adopted[r, i] else 0.0
+                firm_adopted[r, i] = now
+            for i in range(park_bounds[p], park_bounds[p + 1]):
+                now = H[r, p] >= park_clock[r, i]
+                px[i] = park_w[i] if now and not park_adopted[r, i] else 0.0
+                park_adopted[r, i] = now
         if support > 0:       # subsidy on the investment of this quarter's adopters (size-weighted)
             spent[r] += min(sub * (firm_cost * row_sum(fx, 0, nf) + park_cost * row_sum(px, 0, npk)), support)
 
@@ -270,9 +269,6 @@ def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_pre
             for p in range(prefs):
                 rd[r, p] = min(max(rd[r, p] + placed * tmp[p] / max(total, 1e-12) / villages[p], 0.0), 1.0)
             spent[r] += placed * village_cost
-    if round_k >= 0:
-        _rounds(H_nat, park_adopted, park_nodes, rates, round_k, extra, grant, round_u,
-                park_merit, parks_named, firm_merit, firm_adopted, firms_named, spent)
 
 
 @numba.njit(cache=True)
