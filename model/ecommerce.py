@@ -60,19 +60,19 @@ def _firms(n: int, sigma: float, e: float) -> dict[str, np.ndarray]:
     return {**f, **extra}
 
 
-def rank_firms(key: np.ndarray, survive: np.ndarray, f: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each run's firms sorted by ``key`` (runs x firms; ``survive`` = exp(-clock) falls as the key
-    rises within a prefecture): the sorted keys (flat, run after run) and prefix sums of the firms'
+def rank_firms(survive: np.ndarray, f: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each run's firms sorted by key (17 x run + prefecture + 1 - ``survive``, ``survive`` being
+    exp(-clock), runs x firms): the sorted keys (flat, run after run) and prefix sums of the firms'
     size and weight (runs x firms + 1).
 
     (prefecture, float32 ``survive`` descending, firm) packed in 64 bits and sorted is much faster
     than an argsort; ``_rank`` orders firms whose float32 ``survive`` ties by the key.
     """
-    runs, n = key.shape
+    runs, n = survive.shape
     packed = f["pref_firm"] | (np.uint64(0x7FFFFFFF) - survive.astype(np.float32).view(np.uint32)) << np.uint64(28)
     packed.sort(axis=1)
     keys, cum_size, cum_w = np.empty(runs * n), np.empty((runs, n + 1)), np.empty((runs, n + 1))
-    _rank(key, packed, f["size"], f["w"], keys, cum_size, cum_w)
+    _rank(survive, packed, f["pref"], f["size"], f["w"], keys, cum_size, cum_w)
     return keys, cum_size, cum_w
 
 
@@ -95,11 +95,10 @@ class ECommerce:
         rng = m.streams("ecommerce")
         # firms: clocks in units of cumulative hazard, ranked within prefecture
         tau = per_run(rng, "standard_exponential", (n,), np.float32) / f["w"][None, :]
-        survive = np.exp(-tau)
-        key = (np.arange(R)[:, None] * N_PREF + f["pref"][None, :]) + (1 - survive)
-        # run r's keys lie in [17 r, 17 r + 17): ranked per run, the flat keys are sorted;
-        # prefix sums per run (so a run's numbers do not depend on the batch it is in)
-        self.keys, self.cum_size, self.cum_w = rank_firms(key, survive, f)
+        # a firm's key: 17 x run + prefecture + 1 - exp(-clock), so run r's keys lie in [17 r, 17 r + 17)
+        # and, ranked per run, the flat keys are sorted; prefix sums per run (so a run's numbers do
+        # not depend on the batch it is in)
+        self.keys, self.cum_size, self.cum_w = rank_firms(np.exp(-tau), f)
         for fixed in (self.keys, self.cum_size, self.cum_w):
             fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
         self.support_share = scalar(P, "ecommerce_support_share")
@@ -196,11 +195,11 @@ class ECommerce:
 
 # -- kernels ------------------------------------------------------------------
 @numba.njit(cache=True)
-def _rank(key, packed, size, w, keys, cum_size, cum_w):
+def _rank(survive, packed, pref, size, w, keys, cum_size, cum_w):
     """Each run's firms in the order of its sorted ``packed`` ranking (firm in the low 28 bits), firms
-    with equal upper bits ordered by ``key``: their keys (flat, run after run) and prefix sums of
-    size and weight."""
-    runs, n = key.shape
+    with equal upper bits ordered by key: their keys (flat, run after run) and prefix sums of size
+    and weight."""
+    runs, n = survive.shape
     order = np.empty(n, np.int64)
     low, high = np.uint64((1 << 28) - 1), np.uint64(28)
     for r in range(runs):
@@ -210,13 +209,13 @@ def _rank(key, packed, size, w, keys, cum_size, cum_w):
             if j + 1 == n or packed[r, j + 1] >> high != packed[r, j] >> high:
                 if j > a:                                  # a tie of the upper bits: order by key
                     tied = order[a:j + 1].copy()
-                    order[a:j + 1] = tied[np.argsort(key[r, tied], kind="mergesort")]
+                    order[a:j + 1] = tied[np.argsort(1 - survive[r, tied], kind="mergesort")]
                 a = j + 1
         total_size = total_w = 0.0
         cum_size[r, 0] = cum_w[r, 0] = 0.0
         for j in range(n):
             i = order[j]
-            keys[r * n + j] = key[r, i]
+            keys[r * n + j] = (r * N_PREF + pref[i]) + (1 - survive[r, i])
             total_size += size[i]
             total_w += w[i]
             cum_size[r, j + 1] = total_size

@@ -114,6 +114,8 @@ class Programme:
 
     def year_end(self, year: int, spent: np.ndarray) -> None:
         """The year's round, then cultivation with the money put aside; adds the money paid to ``spent``."""
+        if not (self.pot or year in self.round_of or (year == 2015 and self.stock_2015)):
+            return                                       # nothing happens this year
         _programme_year(self.quality, self.designated, self.cultivated, self.bonus,
                         self.stock_2015 if year == 2015 else 0, self.expected, self.u, self.round_of.get(year, -1),
                         self.uplift, self.nominations, np.floor(self.pot / self.cost) if self.pot else -1.0,

@@ -74,6 +74,16 @@ def _units(n: int, sigma: float, e: float) -> dict[str, np.ndarray]:
     return units
 
 
+@lru_cache(maxsize=None)
+def _villages() -> tuple[np.ndarray, np.ndarray]:
+    """Administrative villages and mountain share (%) per prefecture.  Read-only."""
+    frame = prefectures()
+    arrays = frame.villages.to_numpy().astype(float), frame.mountain_share.to_numpy().astype(float)
+    for fixed in arrays:
+        fixed.flags.writeable = False
+    return arrays
+
+
 class Logistics:
     """Smart-logistics firms and parks, designations, rural express reach, parcels for a batch of runs."""
 
@@ -89,7 +99,6 @@ class Logistics:
         self.m = m = model
         P = m.params
         R = m.runs
-        pref_frame = prefectures()
         e, sigma = scalar(P, "logistics_size_elasticity"), scalar(P, "logistics_size_sigma")
         self.firms = _units(int(scalar(P, "logistics_firms_total")), sigma, e)
         self.firm_w_total = float(self.firms["w"].sum())
@@ -121,8 +130,8 @@ class Logistics:
         self.grant_pot = 0.0                                  # grant money of the year (every run), 万元
 
         # rural delivery: village-weighted, slower where mountains dominate
-        self.villages = pref_frame.villages.to_numpy().astype(float)
-        drag = 1 - scalar(P, "rural_delivery_mountain_drag") * pref_frame.mountain_share.to_numpy() / 100
+        self.villages, mountain_share = _villages()
+        drag = 1 - scalar(P, "rural_delivery_mountain_drag") * mountain_share / 100
         self.reach_factor = drag / (drag * self.villages).sum() * self.villages.sum()
         self.rural_delivery_share = np.clip(P["rural_delivery_share_2010"][:, None] * self.reach_factor[None, :], 0, 1)
 

@@ -129,8 +129,9 @@ def test_firm_ranking_equals_an_argsort_with_ties():
     tau[:, ::11] = 60.0                                            # survival underflows float32; keys tie at 1
     survive = np.exp(-tau)
     key = (np.arange(runs)[:, None] * 17 + pref[None, :]) + (1 - survive)
-    f = {"pref_firm": pref.astype(np.uint64) << np.uint64(59) | np.arange(n, dtype=np.uint64), "size": size, "w": w}
-    keys, cum_size, cum_w = rank_firms(key, survive, f)
+    f = {"pref_firm": pref.astype(np.uint64) << np.uint64(59) | np.arange(n, dtype=np.uint64), "pref": pref,
+         "size": size, "w": w}
+    keys, cum_size, cum_w = rank_firms(survive, f)
     order = np.argsort(key, axis=1, kind="stable")
     np.testing.assert_array_equal(keys, np.take_along_axis(key, order, 1).ravel())
     ends = np.r_[keys[1:] != keys[:-1], True].reshape(runs, n)       # where the model reads prefix sums
