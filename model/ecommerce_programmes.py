@@ -2,10 +2,10 @@
 clusters and rural e-commerce demonstration counties (owned by ``model.ecommerce``).
 
 Every round is an integer, cumulative, capacity-limited award bounded by the
-eligible pool (``designations.award``).  The randomness of each round (the
-fractional place, candidates' scores) is drawn at the start, so a run's
-numbers do not depend on the scenario; money moves only expected places and
-scores.
+eligible pool (``designations._award``, the kernel of ``award``, called from
+the year-end kernels below).  The randomness of each round (the fractional
+place, candidates' scores) is drawn at the start, so a run's numbers do not
+depend on the scenario; money moves only expected places and scores.
 
 Programmes (bases, firms, clusters)
     A pool of Hubei candidates with a latent quality.  A round gives Hubei

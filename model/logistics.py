@@ -25,8 +25,8 @@ Designations
     the same rules in expected value, one province-wide hazard, no subsidy), so provincial money
     raises Hubei's chances only by making more of its parks smart.  Provincial
     demonstration firms: a yearly round of ``firm_round_places`` places plus
-    places the lever's grant money pays for.  Both through ``designations.award``
-    among smart adopters, best merit (log size + noise) first.
+    places the lever's grant money pays for.  Both through ``designations._award``
+    (the kernel of ``award``) among smart adopters, best merit (log size + noise) first.
 Rural delivery
     Market-led spread (Bass in expected value, slower in mountain
     prefectures); provincial money reaches further villages at
@@ -100,31 +100,34 @@ class Logistics:
         P = m.params
         R = m.runs
         e, sigma = scalar(P, "logistics_size_elasticity"), scalar(P, "logistics_size_sigma")
-        self.firms = _units(int(scalar(P, "logistics_firms_total")), sigma, e)
-        self.firm_w_total = float(self.firms["w"].sum())
-        self.parks = _units(int(scalar(P, "logistics_parks_total")), sigma, e)
+        # units are sorted by prefecture; structure arrays as attributes, so checkpoints share them
+        firms = _units(int(scalar(P, "logistics_firms_total")), sigma, e)
+        parks = _units(int(scalar(P, "logistics_parks_total")), sigma, e)
+        self.firm_w, self.firm_bounds, self.firm_nodes = firms["w"], firms["bounds"], firms["nodes"]
+        self.park_w, self.park_bounds, self.park_nodes = parks["w"], parks["bounds"], parks["nodes"]
+        self.firm_w_total = float(self.firm_w.sum())
         self.cost = {k: scalar(P, k) for k in ("smart_firm_cost", "smart_park_cost", "smart_subsidy_cap",
                                                "delivery_cost_per_village", "demo_firm_grant",
                                                "firm_round_extra_max")}
         self.rural_share, self.demo_share = scalar(P, "logistics_rural_share"), scalar(P, "logistics_demo_share")
 
         rng = m.streams("logistics")
-        nf, npk = len(self.firms["w"]), len(self.parks["w"])
+        nf, npk = len(self.firm_w), len(self.park_w)
         # clocks in units of cumulative hazard; the start hazard is the ``smart_share_2010`` quantile
         # of Exp(1), so about that share (more among large units) has adopted by 2010
-        self.firm_clock = per_run(rng, "standard_exponential", (nf,)) / self.firms["w"]
-        self.park_clock = per_run(rng, "standard_exponential", (npk,)) / self.parks["w"]
+        self.firm_clock = per_run(rng, "standard_exponential", (nf,)) / self.firm_w
+        self.park_clock = per_run(rng, "standard_exponential", (npk,)) / self.park_w
         noise = P["logistics_merit_noise"][:, None]
-        self.firm_merit = np.log(self.firms["size"])[None, :] + noise * per_run(rng, "standard_normal", (nf,))
-        self.park_merit = np.log(self.parks["size"])[None, :] + noise * per_run(rng, "standard_normal", (npk,))
+        self.firm_merit = np.log(firms["size"])[None, :] + noise * per_run(rng, "standard_normal", (nf,))
+        self.park_merit = np.log(parks["size"])[None, :] + noise * per_run(rng, "standard_normal", (npk,))
         n_rounds = max(int(m.years[-1]) - 2016 + 1, 1)
         self.round_u = per_run(rng, "random", (n_rounds, ROUND_PLACES_MAX))
         for fixed in (self.firm_clock, self.park_clock, self.firm_merit, self.park_merit, self.round_u):
             fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
         self.H = np.broadcast_to(-np.log1p(-P["smart_share_2010"])[:, None], (R, N_PREF)).copy()
         self.H_nat = -np.log1p(-P["smart_share_2010"])        # national pace: same rules, no subsidy
-        self.firm_adopted = self.H[:, self.firms["pref"]] >= self.firm_clock
-        self.park_adopted = self.H[:, self.parks["pref"]] >= self.park_clock
+        self.firm_adopted = self.H[:, firms["pref"]] >= self.firm_clock
+        self.park_adopted = self.H[:, parks["pref"]] >= self.park_clock
         self.parks_named = np.zeros((R, npk), dtype=bool)
         self.firms_named = np.zeros((R, nf), dtype=bool)
         self.grant_pot = 0.0                                  # grant money of the year (every run), 万元
@@ -152,15 +155,16 @@ class Logistics:
         if budget > 0:
             self.grant_pot += demo_money
         spent = np.empty(m.runs)
-        f, p, c = self.firms, self.parks, self.cost
+        c = self.cost
         _step(self.H, self.H_nat, self.firm_adopted, self.park_adopted, self.firm_clock, self.park_clock,
-              f["w"], p["w"], f["bounds"], p["bounds"], f["nodes"], self.rates, budget - rural_money - demo_money,
-              c["smart_subsidy_cap"], c["smart_firm_cost"], c["smart_park_cost"], m.dt, self.rural_delivery_share,
-              self.reach_factor, self.villages, rural_money, c["delivery_cost_per_village"], spent)
+              self.firm_w, self.park_w, self.firm_bounds, self.park_bounds, self.firm_nodes, self.rates,
+              budget - rural_money - demo_money, c["smart_subsidy_cap"], c["smart_firm_cost"], c["smart_park_cost"],
+              m.dt, self.rural_delivery_share, self.reach_factor, self.villages, rural_money,
+              c["delivery_cost_per_village"], spent)
         if quarter == 3 and m.years[y] >= 2016:        # designations at year-end
             grant = c["demo_firm_grant"]
             extra = int(min(np.floor(self.grant_pot / grant), c["firm_round_extra_max"]))
-            _rounds(self.H_nat, self.park_adopted, p["nodes"], self.rates, int(m.years[y] - 2016), extra, grant,
+            _rounds(self.H_nat, self.park_adopted, self.park_nodes, self.rates, int(m.years[y] - 2016), extra, grant,
                     self.round_u, self.park_merit, self.parks_named, self.firm_merit, self.firm_adopted,
                     self.firms_named, spent)
             self.grant_pot = 0.0                       # money not used for grants this year lapses
@@ -168,7 +172,7 @@ class Logistics:
 
     # -- outputs ---------------------------------------------------------------
     def record(self, y: int, out: dict) -> None:
-        _record(y, self.firm_adopted, self.park_adopted, self.firms["w"], self.firm_w_total,
+        _record(y, self.firm_adopted, self.park_adopted, self.firm_w, self.firm_w_total,
                 self.rural_delivery_share, self.villages, self.parks_named, self.firms_named,
                 self.firm_share_w, self.reach, out["smart_logistics_parks"], out["smart_logistics_firms"],
                 out["smart_logistics_firm_share"], out["smart_logistics_adopting_parks"],
