@@ -148,8 +148,9 @@ class RuralCounties:
         self.m = model
         self.pref, self.poverty, self.eligible = _counties()
         years = range(2014, int(model.years[-1]) + 1)
-        self.batch = np.stack([np.full(R, scalar(P, f"rural_demo_batch_{y}")) if y <= 2017
-                               else P["rural_demo_batch_later"] for y in years], 1)      # (runs, batches)
+        self.batch = np.empty((R, len(years)))                                  # national batch sizes
+        for i, y in enumerate(years):
+            self.batch[:, i] = scalar(P, f"rural_demo_batch_{y}") if y <= 2017 else P["rural_demo_batch_later"]
         self.round_of = {y: i for i, y in enumerate(years)}
         n = len(self.pref)
         self.noise = per_run(rng, "standard_normal", (len(self.round_of), n))
