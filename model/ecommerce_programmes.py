@@ -145,7 +145,6 @@ class RuralCounties:
     def __init__(self, model, rng):
         P = model.params
         R = model.runs
-        self.m = model
         self.pref, self.poverty, self.eligible = _counties()
         years = range(2014, int(model.years[-1]) + 1)
         self.batch = np.empty((R, len(years)))                                  # national batch sizes
