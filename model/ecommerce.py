@@ -33,12 +33,47 @@ Designations (``model/ecommerce_programmes.py``)
 """
 from __future__ import annotations
 
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numba
 import numpy as np
 
-from .ecommerce_programmes import Programme, RuralCounties
+from .ecommerce_programmes import Programme, RuralCounties, row_sum
 from .parameters import scalar
 from .population import N_PREF, firm_structure
 from .streams import per_run
+
+
+@lru_cache(maxsize=4)
+def _firms(n: int, sigma: float, e: float) -> dict[str, np.ndarray]:
+    """``population.firm_structure`` plus what the ranking needs: hazard weights ``size**e``, where
+    each prefecture starts, and prefecture (bits 59-63) | firm (bits 0-27) as uint64.  Read-only."""
+    f = firm_structure(n, sigma)
+    if n >= 1 << 28:
+        raise ValueError("firms_total: at most 2**28 firms fit the ranking's 28 bits")
+    extra = {"w": f["size"] ** e, "first": np.concatenate([[0], np.cumsum(f["per_pref"])[:-1]]),
+             "pref_firm": f["pref"].astype(np.uint64) << np.uint64(59) | np.arange(n, dtype=np.uint64)}
+    for fixed in extra.values():
+        fixed.flags.writeable = False
+    return {**f, **extra}
+
+
+def rank_firms(survive: np.ndarray, f: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each run's firms sorted by key (17 x run + prefecture + 1 - ``survive``, ``survive`` being
+    exp(-clock), runs x firms): the sorted keys (flat, run after run) and prefix sums of the firms'
+    size and weight (runs x firms + 1).
+
+    (prefecture, float32 ``survive`` descending, firm) packed in 64 bits and sorted is much faster
+    than an argsort; ``_rank`` orders firms whose float32 ``survive`` ties by the key.
+    """
+    runs, n = survive.shape
+    packed = f["pref_firm"] | (np.uint64(0x7FFFFFFF) - survive.astype(np.float32).view(np.uint32)) << np.uint64(28)
+    packed.sort(axis=1)
+    keys, cum_size, cum_w = np.empty(runs * n), np.empty((runs, n + 1)), np.empty((runs, n + 1))
+    _rank(survive, packed, f["pref"], f["size"], f["w"], keys, cum_size, cum_w)
+    return keys, cum_size, cum_w
 
 
 class ECommerce:
@@ -55,39 +90,41 @@ class ECommerce:
         self.m = m = model
         P = m.params
         R = m.runs
-        f = firm_structure(int(scalar(P, "firms_total")), scalar(P, "firm_size_sigma"))
+        f = _firms(int(scalar(P, "firms_total")), scalar(P, "firm_size_sigma"), scalar(P, "firm_size_elasticity"))
         n = len(f["pref"])
-        w = f["size"] ** scalar(P, "firm_size_elasticity")
         rng = m.streams("ecommerce")
         # firms: clocks in units of cumulative hazard, ranked within prefecture
-        tau = per_run(rng, "standard_exponential", (n,), np.float32) / w[None, :]
-        key = (np.arange(R)[:, None] * N_PREF + f["pref"][None, :]) + (1 - np.exp(-tau))
-        order = np.argsort(key.ravel())
-        self.keys = key.ravel()[order]
-        # prefix sums per run (so a run's numbers do not depend on the batch it is in)
-        firm = (order % n).reshape(R, n)
-        zero = np.zeros((R, 1))
-        self.cum_size = np.concatenate([zero, np.cumsum(f["size"][firm], axis=1)], 1)
-        self.cum_w = np.concatenate([zero, np.cumsum(w[firm], axis=1)], 1)
+        tau = per_run(rng, "standard_exponential", (n,), np.float32) / f["w"][None, :]
+        # a firm's key: 17 x run + prefecture + 1 - exp(-clock), so run r's keys lie in [17 r, 17 r + 17)
+        # and, ranked per run, the flat keys are sorted; prefix sums per run (so a run's numbers do
+        # not depend on the batch it is in)
+        self.keys, self.cum_size, self.cum_w = rank_firms(np.exp(-tau), f)
         for fixed in (self.keys, self.cum_size, self.cum_w):
             fixed.flags.writeable = False                  # drawn once: shared by the engine's checkpoints
-        self.start = (np.arange(R) * n)[:, None]
-        self.rows = m.rows
         self.support_share = scalar(P, "ecommerce_support_share")
         self.point_start = scalar(P, "service_point_start")
         self.point_cost = scalar(P, "service_point_cost")
-        self.block = self.start + np.concatenate([[0], np.cumsum(f["per_pref"])[:-1]])[None, :]
+        first_of = f["first"]                                                     # within a run
+        self.block = (np.arange(R) * n)[:, None] + first_of[None, :]              # flat ranking positions
         self.per_pref = f["per_pref"]
-        self.groups = np.arange(R)[:, None] * N_PREF + np.arange(N_PREF)[None, :]     # (run, prefecture) keys
         # start: the share adopting in 2010 are the first in each prefecture's ranking
         first = self.block + np.round(P["ecommerce_firm_share_2010"][:, None] * self.per_pref).astype(int)
         self.G = -np.log1p(-(np.take(self.keys, np.maximum(first - 1, self.block)) % 1.0)) + 1e-12
         self.G = np.where(first > self.block, self.G, 0.0)
-        self.adopted = self._adopters()
-        # per-run constants of the step (it runs 40 times)
-        self.w_total = self._cum(self.cum_w, self.block + self.per_pref[None, :])       # all firms' weight
-        self.p_firms, self.q_firms = P["bass_p_firms_ecommerce"][:, None], P["bass_q_firms_ecommerce"][:, None]
-        self.p_points, self.q_points = P["bass_p_service_points"][:, None], P["bass_q_service_points"][:, None]
+        self.adopted = self.block.copy()                   # position after the last adopter, per (run, prefecture)
+        _advance(self.G, self.adopted, self.keys)
+        # per-run constants of the step (it runs 40 times) and of the record
+        self.w_total = self.cum_w[:, first_of + self.per_pref]                   # all firms' weight
+        self.bass = np.stack([P[k] for k in ("bass_p_firms_ecommerce", "bass_q_firms_ecommerce",
+                                             "bass_p_service_points", "bass_q_service_points")])
+        self.subsidy = np.stack([P[k] for k in ("ecommerce_adoption_cost", "ecommerce_subsidy_cap",
+                                                "investment_cost_elasticity")])
+        t = m.years - 2015
+        growth = 1 + np.stack([P["ecommerce_intensity_growth"], P["online_spending_growth"]])
+        self.trend = np.stack([growth ** t[y] for y in range(len(t))], 2)                # (2, R, Y)
+        self.spend_weights = np.stack([P["urban_rural_income_ratio"], P["offline_rural_factor"]])
+        q = np.arange(m.n_steps)                                                  # platform-led points spread
+        self.spreading = (m.years[1 + q // 4] - 1 + (q % 4 + 1) / 4 > self.point_start).tolist()
 
         # villages: share of covered villages with a service point, per prefecture
         self.point_share = np.zeros((R, N_PREF))
@@ -112,29 +149,8 @@ class ECommerce:
         """Share of each prefecture's villages with broadband (runs, 17), in [0, 1]."""
         return self.m.connectivity.village_share
 
-    def _delivery_readiness(self) -> np.ndarray:
-        """Rural parcel-delivery reach per prefecture (runs, 17), in [0, 1].
-
-        ``model.logistics.rural_delivery_share`` weighted by
-        ``coupling_logistics_ecommerce``; the stand-alone assumption (coupling
-        0) is that delivery reaches the villages broadband reaches.
-        """
-        coverage = self._coverage()
-        c = self.m.params["coupling_logistics_ecommerce"][:, None]
-        return c * self.m.logistics.rural_delivery_share + (1 - c) * coverage
-
-    def _cum(self, cum: np.ndarray, pos: np.ndarray) -> np.ndarray:
-        """Prefix sum up to flat ranking positions ``pos`` (runs, k), per run."""
-        return cum[self.rows, pos - self.start]
-
-    def _adopters(self) -> np.ndarray:
-        """Position (in the ranking) after the last adopter, per (run, prefecture)."""
-        query = self.groups + (1 - np.exp(-self.G))
-        return np.searchsorted(self.keys, query.ravel(), side="right").reshape(self.m.runs, N_PREF)
-
     def step(self, s: int, y: int, quarter: int) -> None:
-        m, P = self.m, self.m.params
-        dt = m.dt
+        m = self.m
         budget = m.budget(self.lever, s)
         support = budget * self.support_share
         put_aside = budget * (self.county_share + self.demo_share)
@@ -142,61 +158,30 @@ class ECommerce:
             self.counties.pot += budget * self.county_share
             for programme in self.programmes:
                 programme.pot += budget * self.demo_share / len(self.programmes)
-        # firms
-        share_adopted = (self.adopted - self.block) / self.per_pref[None, :]
-        g = self.p_firms + self.q_firms * share_adopted
-        if support > 0:
-            waiting = self.w_total - self._cum(self.cum_w, self.adopted)
-            expected = (g * waiting).sum(1) * dt * P["ecommerce_adoption_cost"]
-            sub = np.minimum(P["ecommerce_subsidy_cap"], support / np.maximum(expected, 1e-9))
-            self.G += g * ((1 - sub) ** -P["investment_cost_elasticity"] * dt)[:, None]
-            before = self.adopted
-            self.adopted = self._adopters()
-            new = (self.adopted - before).sum(1)
-            spent = np.minimum(sub * P["ecommerce_adoption_cost"] * new, support)
-        else:                       # no subsidy: the boost is exactly 1 and nothing is paid
-            self.G += g * dt
-            self.adopted = self._adopters()
-            spent = np.zeros(m.runs)
-        # service points: platform-led spread from the start year, then provincial purchases
-        sp = self.point_share
-        if m.years[y] - 1 + (quarter + 1) / 4 > self.point_start:
-            sp += (self.p_points + self.q_points * sp) * (1 - sp) * dt
-        if budget > support + put_aside:
-            covered = m.connectivity.covered_count
-            without = covered * (1 - sp)
-            wanted = (budget - support - put_aside) / self.point_cost          # points per run
-            placed = np.minimum(wanted, without.sum(1))
-            sp += placed[:, None] * without / np.maximum(without.sum(1, keepdims=True), 1e-12) \
-                / np.maximum(covered, 1)
-            spent = spent + placed * self.point_cost
-        np.clip(sp, 0, 1, out=sp)
+        buy = budget > support + put_aside          # money left for village service points
+        spent = np.empty(m.runs)
+        _step(self.G, self.adopted, self.keys, self.cum_w, self.block, self.per_pref, self.w_total,
+              self.bass, self.subsidy, support, m.dt, self.point_share, self.spreading[s], buy,
+              (budget - support - put_aside) / self.point_cost, self.point_cost, m.connectivity.covered_count, spent)
         if quarter == 3:
             year = int(m.years[y])
-            spent = spent + self.counties.year_end(year, self._coverage(), self._delivery_readiness())
+            # rural delivery reach weighted by ``coupling_logistics_ecommerce`` (0: delivery reaches
+            # the villages broadband reaches) is the counties' delivery readiness
+            self.counties.year_end(year, self._coverage(), m.logistics.rural_delivery_share, spent)
             for programme in self.programmes:
-                spent = spent + programme.year_end(year)
+                programme.year_end(year, spent)
         m.record_spend(self.lever, spent)
 
     def record(self, y: int, out: dict) -> None:
-        m, P = self.m, self.m.params
-        t = m.years[y] - 2015
-        mac = m.macro
-        adopted_size = (self._cum(self.cum_size, self.adopted) - self._cum(self.cum_size, self.block)).sum(1)
-        b2b = adopted_size * mac.gdp_index_2015[:, y] * (1 + P["ecommerce_intensity_growth"]) ** t
+        m = self.m
         urban, rural = m.connectivity.subscribers(y)
-        lam = P["offline_rural_factor"][:, None]
-        spend = (urban * P["urban_rural_income_ratio"][:, None] + rural * (lam + (1 - lam) * self.point_share))
-        b2c = ((spend * m.connectivity.rel_income[None, :]).sum(1) * mac.income_index[:, y]
-               * (1 + P["online_spending_growth"]) ** t)
-        self.raw[:, y] = np.stack([b2b, b2c], 1)
-        out["ecommerce_firm_share"][:, y] = 100 * (self.adopted - self.block).sum(1) / self.per_pref.sum()
-        out["ecommerce_service_points"][:, y] = (self.point_share * m.connectivity.covered_count).sum(1)
-        out["ecommerce_demo_bases"][:, y] = self.bases.designated.sum(1)
-        out["ecommerce_demo_firms"][:, y] = self.firms.designated.sum(1)
-        out["crossborder_clusters"][:, y] = self.clusters.designated.sum(1)
-        out["rural_ecommerce_demo_counties_by_region"][:, y] = self.counties.by_region()
-        out["rural_ecommerce_demo_counties"][:, y] = self.counties.designated.sum(1)
+        c = self.counties
+        _record(y, self.cum_size, self.adopted, self.block, self.trend, m.macro.gdp_index_2015,
+                m.macro.income_index, urban, rural, self.spend_weights, self.point_share, m.connectivity.rel_income,
+                m.connectivity.covered_count, self.raw, out["ecommerce_firm_share"], out["ecommerce_service_points"],
+                self.bases.designated, self.firms.designated, self.clusters.designated, c.designated, c.pref,
+                out["ecommerce_demo_bases"], out["ecommerce_demo_firms"], out["crossborder_clusters"],
+                out["rural_ecommerce_demo_counties"], out["rural_ecommerce_demo_counties_by_region"])
 
     def finish(self, out: dict) -> None:
         """Scale the volume so 2015 equals the observation (per run)."""
@@ -206,3 +191,125 @@ class ECommerce:
         scale_b2b = P["ecommerce_volume_2015"] * b2b_share / self.raw[:, i, 0]
         scale_b2c = P["ecommerce_volume_2015"] * (1 - b2b_share) / self.raw[:, i, 1]
         out["ecommerce_volume"][:] = self.raw[:, :, 0] * scale_b2b[:, None] + self.raw[:, :, 1] * scale_b2c[:, None]
+
+
+# -- kernels ------------------------------------------------------------------
+@numba.njit(cache=True)
+def _rank(survive, packed, pref, size, w, keys, cum_size, cum_w):
+    """Each run's firms in the order of its sorted ``packed`` ranking (firm in the low 28 bits), firms
+    with equal upper bits ordered by key: their keys (flat, run after run) and prefix sums of size
+    and weight."""
+    runs, n = survive.shape
+    order = np.empty(n, np.int64)
+    low, high = np.uint64((1 << 28) - 1), np.uint64(28)
+    for r in range(runs):
+        a = 0
+        for j in range(n):
+            order[j] = packed[r, j] & low
+            if j + 1 == n or packed[r, j + 1] >> high != packed[r, j] >> high:
+                if j > a:                                  # a tie of the upper bits: order by key
+                    tied = order[a:j + 1].copy()
+                    order[a:j + 1] = tied[np.argsort(1 - survive[r, tied], kind="mergesort")]
+                a = j + 1
+        total_size = total_w = 0.0
+        cum_size[r, 0] = cum_w[r, 0] = 0.0
+        for j in range(n):
+            i = order[j]
+            keys[r * n + j] = (r * N_PREF + pref[i]) + (1 - survive[r, i])
+            total_size += size[i]
+            total_w += w[i]
+            cum_size[r, j + 1] = total_size
+            cum_w[r, j + 1] = total_w
+
+
+@numba.njit(cache=True)
+def _advance(G, adopted, keys):
+    """Move each (run, prefecture)'s adopter boundary past the firms whose key its hazard ``G`` has reached."""
+    runs, prefs = G.shape
+    for r in range(runs):
+        for p in range(prefs):
+            reached = (r * prefs + p) + (1 - np.exp(-G[r, p]))
+            a = adopted[r, p]
+            while a < keys.shape[0] and keys[a] <= reached:
+                a += 1
+            adopted[r, p] = a
+
+
+@numba.njit(cache=True)
+def _step(G, adopted, keys, cum_w, block, per_pref, w_total, bass, subsidy, support, dt,
+          sp, spreading, buy, wanted, point_cost, covered, spent):
+    """One quarter for every run: firms' hazard (raised by ``support`` money) and adopters, then
+    service points (platform spread if ``spreading``, ``wanted`` bought if ``buy``); money paid to ``spent``."""
+    runs, prefs = G.shape
+    n = cum_w.shape[1] - 1
+    g = np.empty((runs, prefs))
+    sub = np.zeros(runs)
+    before = np.zeros(runs, np.int64)
+    tmp = np.empty(prefs)
+    for r in range(runs):
+        for p in range(prefs):
+            g[r, p] = bass[0, r] + bass[1, r] * ((adopted[r, p] - block[r, p]) / per_pref[p])
+            before[r] += adopted[r, p]
+        boost = dt
+        if support > 0:
+            for p in range(prefs):
+                tmp[p] = g[r, p] * (w_total[r, p] - cum_w[r, adopted[r, p] - r * n])
+            expected = row_sum(tmp, 0, prefs) * dt * subsidy[0, r]
+            sub[r] = min(subsidy[1, r], support / max(expected, 1e-9))
+            boost = (1 - sub[r]) ** -subsidy[2, r] * dt
+        for p in range(prefs):
+            G[r, p] += g[r, p] * boost
+    _advance(G, adopted, keys)
+    for r in range(runs):
+        spent[r] = 0.0
+        if support > 0:
+            new = -before[r]
+            for p in range(prefs):
+                new += adopted[r, p]
+            spent[r] = min(sub[r] * subsidy[0, r] * new, support)
+        if spreading:
+            for p in range(prefs):
+                sp[r, p] += (bass[2, r] + bass[3, r] * sp[r, p]) * (1 - sp[r, p]) * dt
+        if buy:
+            for p in range(prefs):
+                tmp[p] = covered[r, p] * (1 - sp[r, p])
+            without = row_sum(tmp, 0, prefs)
+            placed = min(wanted, without)
+            for p in range(prefs):
+                sp[r, p] += placed * tmp[p] / max(without, 1e-12) / max(covered[r, p], 1.0)
+            spent[r] += placed * point_cost
+        for p in range(prefs):
+            sp[r, p] = min(max(sp[r, p], 0.0), 1.0)
+
+
+@numba.njit(cache=True)
+def _record(y, cum_size, adopted, block, trend, gdp, income, urban, rural, spend_weights, sp, rel_income,
+            covered, raw, firm_share, points, bases, firms, clusters, counties, county_pref,
+            bases_out, firms_out, clusters_out, counties_out, counties_by_region):
+    """Year ``y``'s unscaled B2B and B2C volume (into ``raw``), adopting firms' share, service points
+    and the designations so far (counties also per prefecture)."""
+    runs, prefs = sp.shape
+    n = cum_size.shape[1] - 1
+    tmp = np.empty(prefs)
+    for r in range(runs):
+        count = 0
+        for p in range(prefs):
+            tmp[p] = cum_size[r, adopted[r, p] - r * n] - cum_size[r, block[r, p] - r * n]
+            count += adopted[r, p] - block[r, p]
+        raw[r, y, 0] = row_sum(tmp, 0, prefs) * gdp[r, y] * trend[0, r, y]
+        lam = spend_weights[1, r]
+        for p in range(prefs):
+            tmp[p] = (urban[r, p] * spend_weights[0, r] + rural[r, p] * (lam + (1 - lam) * sp[r, p])) * rel_income[p]
+        raw[r, y, 1] = row_sum(tmp, 0, prefs) * income[r, y] * trend[1, r, y]
+        firm_share[r, y] = 100 * count / n
+        for p in range(prefs):
+            tmp[p] = sp[r, p] * covered[r, p]
+        points[r, y] = row_sum(tmp, 0, prefs)
+        bases_out[r, y] = bases[r].sum()
+        firms_out[r, y] = firms[r].sum()
+        clusters_out[r, y] = clusters[r].sum()
+        counties_out[r, y] = counties[r].sum()
+        counties_by_region[r, y] = 0.0
+        for j in range(county_pref.shape[0]):
+            if counties[r, j]:
+                counties_by_region[r, y, county_pref[j]] += 1

@@ -2,10 +2,10 @@
 clusters and rural e-commerce demonstration counties (owned by ``model.ecommerce``).
 
 Every round is an integer, cumulative, capacity-limited award bounded by the
-eligible pool (``designations.award``).  The randomness of each round (the
-fractional place, candidates' scores) is drawn at the start, so a run's
-numbers do not depend on the scenario; money moves only expected places and
-scores.
+eligible pool (``designations._award``, the kernel of ``award``, called from
+the year-end kernels below).  The randomness of each round (the fractional
+place, candidates' scores) is drawn at the start, so a run's numbers do not
+depend on the scenario; money moves only expected places and scores.
 
 Programmes (bases, firms, clusters)
     A pool of Hubei candidates with a latent quality.  A round gives Hubei
@@ -27,13 +27,66 @@ Rural demonstration counties
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numba
 import numpy as np
 
-from .designations import award
+from .designations import _award
 from .parameters import scalar
 from .population import county_prefecture
 from .prefectures import prefectures
 from .streams import per_run
+
+
+@numba.njit(cache=True)
+def _block_sum(x, lo, n):
+    """numpy's sum of at most 128 values: eight accumulators (fewer than 8 values: in order)."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += x[i]
+        return res
+    r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
+    r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
+    i = lo + 8
+    while i < lo + n - n % 8:
+        r0, r1, r2, r3 = r0 + x[i], r1 + x[i + 1], r2 + x[i + 2], r3 + x[i + 3]
+        r4, r5, r6, r7 = r4 + x[i + 4], r5 + x[i + 5], r6 + x[i + 6], r7 + x[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += x[i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True)
+def row_sum(x, lo, n):
+    """``x[lo:lo + n].sum()`` in numpy's order, so a kernel keeps numpy's bits: blocks of at most
+    128 values, halves (rounded down to a multiple of 8) added pairwise; a stack, since numba's
+    cache does not keep recursive functions."""
+    if n <= 128:
+        return _block_sum(x, lo, n)
+    starts, sizes, values = np.empty(128, np.int64), np.empty(128, np.int64), np.empty(64)
+    starts[0], sizes[0] = lo, n
+    todo, done = 1, 0
+    while todo:
+        todo -= 1
+        at, k = starts[todo], sizes[todo]
+        if k < 0:                                  # both halves done: add them
+            done -= 1
+            values[done - 1] += values[done]
+        elif k <= 128:
+            values[done] = _block_sum(x, at, k)
+            done += 1
+        else:
+            half = k // 2 - (k // 2) % 8
+            starts[todo], sizes[todo] = 0, -1
+            starts[todo + 1], sizes[todo + 1] = at + half, k - half
+            starts[todo + 2], sizes[todo + 2] = at, half
+            todo += 3
+    return values[0]
 
 
 class Programme:
@@ -44,37 +97,46 @@ class Programme:
         R = model.runs
         self.m = model
         self.pool = int(scalar(P, f"{prefix}_pool"))
-        self.rounds = rounds                                      # year -> expected places (runs,)
+        self.round_of = {y: i for i, y in enumerate(sorted(rounds))}
+        self.expected = np.zeros((R, len(rounds)))                # expected places per run and round
+        for y, i in self.round_of.items():
+            self.expected[:, i] = rounds[y]
         self.stock_2015 = stock_2015
         self.nominations = scalar(P, f"{prefix}_nominations")
         self.cost = scalar(P, "demo_cultivation_cost")
         self.uplift = P["demo_cultivation_uplift"]
-        self.bonus = P["demo_cultivation_bonus"][:, None]
+        self.bonus = P["demo_cultivation_bonus"]
         self.quality = per_run(rng, "standard_normal", (self.pool,))
         self.u = per_run(rng, "random", (len(rounds),))
-        self.round_of = {y: i for i, y in enumerate(sorted(rounds))}
         self.designated = np.zeros((R, self.pool), bool)
         self.cultivated = np.zeros((R, self.pool), bool)
-        self.pot = np.zeros(R)                                     # money waiting to be used, 万元
+        self.pot = 0.0                                           # money waiting to be used, 万元 (every run)
 
-    def waiting(self) -> np.ndarray:
-        return (self.cultivated & ~self.designated).sum(1)
+    def year_end(self, year: int, spent: np.ndarray) -> None:
+        """The year's round, then cultivation with the money put aside; adds the money paid to ``spent``."""
+        if not (self.pot or year in self.round_of or (year == 2015 and self.stock_2015)):
+            return                                       # nothing happens this year
+        _programme_year(self.quality, self.designated, self.cultivated, self.bonus,
+                        self.stock_2015 if year == 2015 else 0, self.expected, self.u, self.round_of.get(year, -1),
+                        self.uplift, self.nominations, np.floor(self.pot / self.cost) if self.pot else -1.0,
+                        self.cost, spent)
+        self.pot = 0.0                                   # what the year could not use is not spent
 
-    def year_end(self, year: int) -> np.ndarray:
-        """The year's round, then cultivation with the money put aside; returns money paid (runs,)."""
-        if year == 2015 and self.stock_2015:
-            # the stock stated c.2016 (dates of Hubei's earlier designations unknown)
-            award(self.quality, self.designated, np.full(len(self.pot), self.stock_2015, np.int64))
-        if year in self.rounds:
-            expected = self.rounds[year] * (1 + self.uplift * np.minimum(1, self.waiting() / self.nominations))
-            places = np.floor(expected + self.u[:, self.round_of[year]]).astype(np.int64)
-            award(self.quality + self.bonus * self.cultivated, self.designated, places)
-        if not self.pot.any():
-            return np.zeros(len(self.pot))
-        n = np.minimum(np.floor(self.pot / self.cost), np.maximum(self.nominations - self.waiting(), 0))
-        n = award(self.quality, self.cultivated, n.astype(np.int64), eligible=~self.designated)
-        self.pot[:] = 0                                  # what the year could not use is not spent
-        return n * self.cost
+
+@lru_cache(maxsize=None)
+def _counties() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 103 county-level units: prefecture, poverty county (the first ones of each prefecture),
+    eligible (Wuhan's units are city districts: not in the rural programme).  Read-only."""
+    frame = prefectures()
+    counts = frame.counties.to_numpy().astype(int)
+    pref = county_prefecture().copy()
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(len(pref)) - first[pref]                  # within its prefecture
+    poverty = rank < frame.poverty_counties.to_numpy()[pref]
+    units = pref, poverty, pref != 0
+    for fixed in units:
+        fixed.flags.writeable = False
+    return units
 
 
 class RuralCounties:
@@ -83,58 +145,112 @@ class RuralCounties:
     def __init__(self, model, rng):
         P = model.params
         R = model.runs
-        self.m = model
-        frame = prefectures()
-        counts = frame.counties.to_numpy().astype(int)
-        self.pref = county_prefecture()                                      # (103,)
-        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        rank = np.arange(len(self.pref)) - first[self.pref]                  # within its prefecture
-        self.poverty = rank < frame.poverty_counties.to_numpy()[self.pref]
-        self.eligible = self.pref != 0        # Wuhan's units are city districts: not in the rural programme
-        self.onehot = (self.pref[:, None] == np.arange(len(counts))[None, :]).astype(float)
+        self.pref, self.poverty, self.eligible = _counties()
         years = range(2014, int(model.years[-1]) + 1)
-        self.batch = {y: scalar(P, f"rural_demo_batch_{y}") if y <= 2017 else P["rural_demo_batch_later"]
-                      for y in years}
+        self.batch = np.empty((R, len(years)))                                  # national batch sizes
+        for i, y in enumerate(years):
+            self.batch[:, i] = scalar(P, f"rural_demo_batch_{y}") if y <= 2017 else P["rural_demo_batch_later"]
         self.round_of = {y: i for i, y in enumerate(years)}
         n = len(self.pref)
         self.noise = per_run(rng, "standard_normal", (len(self.round_of), n))
         self.u = per_run(rng, "random", (len(self.round_of),))
         self.designated = np.zeros((R, n), bool)
         self.supported = np.zeros((R, n), bool)
-        self.reference = None                                  # mean readiness at the first batch
-        self.pot = np.zeros(R)
+        self.reference = np.zeros(R)                           # mean readiness at the first batch
+        self.weights = np.stack([P[k] for k in (
+            "coupling_logistics_ecommerce", "rural_demo_connectivity_weight", "provincial_county_readiness_bonus",
+            "rural_demo_hubei_share", "rural_demo_readiness_elasticity", "rural_demo_poverty_bonus",
+            "rural_demo_score_noise")])
+        self.cost = scalar(P, "provincial_county_cost")
+        self.capacity = scalar(P, "provincial_county_capacity")
+        self.pot = 0.0                                         # money waiting to be used, 万元 (every run)
 
-    def readiness(self, coverage: np.ndarray, delivery: np.ndarray) -> np.ndarray:
-        """Per county (runs, 103): connectivity and delivery of its prefecture, provincial support."""
-        P = self.m.params
-        w = P["rural_demo_connectivity_weight"][:, None]
-        base = w * coverage + (1 - w) * delivery                               # (runs, 17)
-        return base[:, self.pref] + P["provincial_county_readiness_bonus"][:, None] * self.supported
+    def year_end(self, year: int, coverage: np.ndarray, delivery: np.ndarray, spent: np.ndarray) -> None:
+        """The national batch for Hubei, then provincial support; adds the money paid to ``spent``.
 
-    def year_end(self, year: int, coverage: np.ndarray, delivery: np.ndarray) -> np.ndarray:
-        """The national batch for Hubei, then provincial support; returns money paid (runs,)."""
-        P = self.m.params
-        paid = np.zeros(len(self.pot))
-        if year not in self.batch:
-            return paid
-        ready = self.readiness(coverage, delivery)
-        mean = ready[:, self.eligible].mean(1)
-        if self.reference is None:
-            self.reference = mean
-        expected = (self.batch[year] * P["rural_demo_hubei_share"]
-                    * (mean / self.reference) ** P["rural_demo_readiness_elasticity"])
-        i = self.round_of[year]
-        places = np.floor(expected + self.u[:, i]).astype(np.int64)
-        score = (ready + P["rural_demo_poverty_bonus"][:, None] * self.poverty
-                 + P["rural_demo_score_noise"][:, None] * self.noise[:, i])
-        award(score, self.designated, places, eligible=self.eligible[None, :])
-        if self.pot.any():
-            cost = scalar(P, "provincial_county_cost")
-            n = np.minimum(np.floor(self.pot / cost), scalar(P, "provincial_county_capacity")).astype(np.int64)
-            n = award(score, self.supported, n, eligible=self.eligible[None, :] & ~self.designated)
-            paid = n * cost
-            self.pot[:] = 0                              # what the year could not use is not spent
-        return paid
+        ``coverage``: village broadband share, ``delivery``: rural delivery reach (runs, 17).
+        """
+        if year not in self.round_of:
+            return
+        affordable = int(min(np.floor(self.pot / self.cost), self.capacity)) if self.pot else -1
+        _county_batch(coverage, delivery, self.weights, self.pref, self.poverty, self.eligible, self.supported,
+                      self.designated, self.reference, self.batch, self.noise, self.u, self.round_of[year],
+                      affordable, self.cost, spent)
+        self.pot = 0.0                                   # what the year could not use is not spent
 
-    def by_region(self) -> np.ndarray:
-        return self.designated.astype(float) @ self.onehot
+
+@numba.njit(cache=True)
+def _programme_year(quality, designated, cultivated, bonus, stock, expected, u, i, uplift, nominations,
+                    affordable, cost, spent):
+    """A programme's year end for every run: the 2015 stock (``stock`` > 0), round ``i`` (if >= 0),
+    then cultivation of at most ``affordable`` candidates (if >= 0); adds the money paid to ``spent``."""
+    runs, n = quality.shape
+    anyone = np.ones((1, 1), np.bool_)
+    places = np.empty(runs, np.int64)
+    new = np.zeros(runs, np.int64)
+    if stock > 0:
+        places[:] = stock
+        _award(quality, designated, places, anyone, new)
+    if i >= 0:
+        score = np.empty((runs, n))
+        for r in range(runs):
+            waiting = 0
+            for c in range(n):
+                if cultivated[r, c] and not designated[r, c]:
+                    waiting += 1
+                score[r, c] = quality[r, c] + bonus[r] * cultivated[r, c]
+            places[r] = np.int64(np.floor(expected[r, i] * (1 + uplift[r] * min(1.0, waiting / nominations))
+                                          + u[r, i]))
+        _award(score, designated, places, anyone, new)
+    if affordable < 0:
+        return
+    for r in range(runs):
+        waiting = 0
+        for c in range(n):
+            if cultivated[r, c] and not designated[r, c]:
+                waiting += 1
+        places[r] = np.int64(min(affordable, max(nominations - waiting, 0.0)))
+    new[:] = 0
+    _award(quality, cultivated, places, ~designated, new)
+    for r in range(runs):
+        spent[r] += new[r] * cost
+
+
+@numba.njit(cache=True)
+def _county_batch(coverage, delivery, weights, pref, poverty, eligible, supported, designated, reference,
+                  batch, noise, u, i, affordable, cost, spent):
+    """Batch ``i`` for every run: counties' readiness and scores, Hubei's places, the award; then
+    provincial support for at most ``affordable`` counties (if >= 0); adds the money paid to ``spent``.
+
+    ``weights`` rows: coupling to logistics, connectivity weight, support bonus, Hubei's share,
+    readiness elasticity, poverty bonus, score noise (per run).
+    """
+    runs, n = designated.shape
+    c, w, bonus, share, elasticity, poor, sd = weights
+    score = np.empty((runs, n))
+    ready = np.empty(n)
+    places = np.empty(runs, np.int64)
+    for r in range(runs):
+        m = 0
+        for j in range(n):
+            p = pref[j]
+            reach = c[r] * delivery[r, p] + (1 - c[r]) * coverage[r, p]
+            ready_j = w[r] * coverage[r, p] + (1 - w[r]) * reach + bonus[r] * supported[r, j]
+            score[r, j] = ready_j + poor[r] * poverty[j] + sd[r] * noise[r, i, j]
+            if eligible[j]:
+                ready[m] = ready_j
+                m += 1
+        mean = row_sum(ready, 0, m) / m
+        if i == 0:
+            reference[r] = mean
+        expected = batch[r, i] * share[r] * (mean / reference[r]) ** elasticity[r]
+        places[r] = np.int64(np.floor(expected + u[r, i]))
+    new = np.zeros(runs, np.int64)
+    _award(score, designated, places, eligible.reshape(1, n), new)
+    if affordable < 0:
+        return
+    places[:] = affordable
+    new[:] = 0
+    _award(score, supported, places, eligible.reshape(1, n) & ~designated, new)
+    for r in range(runs):
+        spent[r] += new[r] * cost

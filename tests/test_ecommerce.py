@@ -113,3 +113,28 @@ def test_reproducible_and_seed_dependent(baseline):
         np.testing.assert_array_equal(again[var].values, baseline[var].values)
     other = simulate("baseline", runs=RUNS, seed=8)
     assert not np.array_equal(other.rural_ecommerce_demo_counties.values, baseline.rural_ecommerce_demo_counties.values)
+
+
+def test_firm_ranking_equals_an_argsort_with_ties():
+    """``rank_firms`` (packed float32 sort + tie fix-up) gives the keys and prefix sums of a plain argsort."""
+    from model.ecommerce import rank_firms
+    rng = np.random.default_rng(5)
+    runs, n = 3, 3000
+    pref = np.sort(rng.integers(0, 17, n))
+    size = rng.lognormal(0, 1, n)
+    w = np.maximum(np.round(size, 1), 0.1) ** 0.7                  # repeated weights: tied clocks
+    e = np.round(rng.standard_exponential((runs, n)), 2)           # repeated draws
+    e[:, ::7] += 1e-13                                             # float32 ties, float64 distinct
+    tau = e / w
+    tau[:, ::11] = 60.0                                            # survival underflows float32; keys tie at 1
+    survive = np.exp(-tau)
+    key = (np.arange(runs)[:, None] * 17 + pref[None, :]) + (1 - survive)
+    f = {"pref_firm": pref.astype(np.uint64) << np.uint64(59) | np.arange(n, dtype=np.uint64), "pref": pref,
+         "size": size, "w": w}
+    keys, cum_size, cum_w = rank_firms(survive, f)
+    order = np.argsort(key, axis=1, kind="stable")
+    np.testing.assert_array_equal(keys, np.take_along_axis(key, order, 1).ravel())
+    ends = np.r_[keys[1:] != keys[:-1], True].reshape(runs, n)       # where the model reads prefix sums
+    for cum, x in ((cum_size, size), (cum_w, w)):
+        ref = np.concatenate([np.zeros((runs, 1)), np.cumsum(x[order], axis=1)], 1)
+        np.testing.assert_array_equal(cum[:, 1:][ends], ref[:, 1:][ends])
