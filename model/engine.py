@@ -247,8 +247,8 @@ class Checkpoints:
 
     def put(self, key, model: Province, drawn: dict[str, np.ndarray]) -> None:
         """Keep a copy of ``model`` (with its drawn parameters and the arrays its copies may share)."""
-        kept = copy.deepcopy(model)
-        entry = (kept, drawn, {id(a): a for a in _frozen(kept)})
+        shared = {id(a): a for a in _frozen(model)}          # read-only: the copies keep the very arrays
+        entry = (copy.deepcopy(model, dict(shared)), drawn, shared)
         with self._lock:
             self._kept[key] = entry
             while sum(len(e[0].run_ids) for e in self._kept.values()) > self.max_runs:

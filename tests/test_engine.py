@@ -188,7 +188,7 @@ def test_finished_batches_are_not_kept_alive_by_mesa():
 
 def test_a_kept_checkpoint_continues_exactly_as_a_fresh_run():
     """The state kept at the first lever quarter gives bit-identical results, for any scenario."""
-    from model.engine import CHECKPOINTS, Province, _at_lever_year
+    from model.engine import CHECKPOINTS, Province, _at_lever_year, _frozen
     from model.engine import resolve as resolve_scenario
 
     accelerated = resolve_scenario("accelerated")
@@ -204,6 +204,9 @@ def test_a_kept_checkpoint_continues_exactly_as_a_fresh_run():
     assert not np.array_equal(pinned.broadband_subscribers.values,
                               simulate("baseline", runs=5, seed=11).broadband_subscribers.values)
     model, _ = _at_lever_year(accelerated, np.arange(5), 11, {}, 2020)
+    (_, _, shared), = CHECKPOINTS._kept.values()
+    frozen = _frozen(model)                                      # drawn once: the copy shares them, read-only
+    assert len(frozen) >= 10 and all(id(a) in shared and not a.flags.writeable for a in frozen)
     model.run()
     with pytest.raises(ValueError, match="before its levers act"):
         model.fund(accelerated)
