@@ -22,6 +22,7 @@ variables whose name starts with one of the module's outputs.
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,7 @@ def compare(new: xr.Dataset, ref: xr.Dataset, names: set[str] | None) -> tuple[l
 
 
 def main() -> None:
+    warnings.simplefilter("ignore", RuntimeWarning)       # cells with no value (NaN before the data start)
     args = sys.argv[1:]
     new = current()
     if args == ["save"]:

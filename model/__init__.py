@@ -1,4 +1,31 @@
 """Hubei Internet+ scenario model: ``simulate`` is the one way in."""
-from .engine import simulate
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+# numba helpers that kernels in other files call.  numba keys a kernel's cached
+# machine code on the kernel's own file only, so a change here would leave
+# callers running the old code: the cached kernels are dropped when these change.
+SHARED_KERNEL_FILES = ("sums.py", "designations.py")
+
+
+def _drop_stale_kernels(package: Path = Path(__file__).parent) -> None:
+    digest = hashlib.sha256(b"".join((package / f).read_bytes() for f in SHARED_KERNEL_FILES)).hexdigest()
+    stamp = package / "__pycache__" / "shared-kernels.sha256"
+    try:
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        for cached in (*package.rglob("*.nbi"), *package.rglob("*.nbc")):
+            cached.unlink(missing_ok=True)
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:            # a read-only install: numba keeps its cache elsewhere (NUMBA_CACHE_DIR)
+        pass
+
+
+_drop_stale_kernels()
+
+from .engine import simulate  # noqa: E402
 
 __all__ = ["simulate"]

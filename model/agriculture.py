@@ -36,22 +36,13 @@ import numpy as np
 from scipy.special import ndtri
 
 from .designations import _award
-from .manufacturing import pairwise_sum
+from .sums import np_sum, reduceat_sums
 from .parameters import scalar
 from .population import N_PREF, county_prefecture, prefecture_arrays
 from .streams import per_run
 
 # columns of ``Agriculture.coef``: per-run parameters of the quarterly kernel
 ROLLOUT, READINESS, CEILING, IOT_MONEY, COUNTY_COST, IOT_COST, SUBSIDY_CAP, ELASTICITY = range(8)
-
-
-@numba.njit(cache=True)
-def _segment_sums(x, starts, out):
-    """Per prefecture (counties sorted by prefecture from ``starts``), in ``np.add.reduceat``'s order."""
-    n = x.shape[0]
-    for p in range(starts.shape[0]):
-        end = starts[p + 1] if p + 1 < starts.shape[0] else n
-        out[p] = x[starts[p]] + pairwise_sum(x[starts[p] + 1:end])
 
 
 @numba.njit(cache=True)
@@ -112,21 +103,21 @@ def _quarter(budget, new_year, refresh, all_connected, village_share, ready, coe
         f = iot[r]
         for j in range(n):
             x[j] = f[j] * area[j]
-        _segment_sums(x, starts, peer)
+        reduceat_sums(x, starts, peer)
         for j in range(n):
             p = pref[j]
             base[j] = (p_eff[r, j] + q_eff[r, p] * peer[p]) * ready[r, p] * max(c[CEILING] - f[j], 0)
         if budget > 0:
             for j in range(n):
                 x[j] = base[j] * area[j]
-            expected = pairwise_sum(x) * c[IOT_COST]
+            expected = np_sum(x) * c[IOT_COST]
             sub = min(c[SUBSIDY_CAP], iot_money / max(expected, 1e-9))
             boost = (1 - sub) ** -c[ELASTICITY]
             for j in range(n):
                 new_f = min(f[j] + base[j] * boost, max(c[CEILING], f[j]))
                 x[j] = (new_f - f[j]) * area[j]
                 f[j] = new_f
-            paid += min(sub * c[IOT_COST] * pairwise_sum(x), iot_money)
+            paid += min(sub * c[IOT_COST] * np_sum(x), iot_money)
         else:
             for j in range(n):
                 f[j] = min(f[j] + base[j], max(c[CEILING], f[j]))
@@ -146,16 +137,16 @@ def _shares(connected, iot, area, starts, per_pref, area_pref, area_total, cover
         for j in range(n):
             x[j] = connected[r, j]
             k += connected[r, j]
-        _segment_sums(x, starts, sums)
+        reduceat_sums(x, starts, sums)
         for p in range(sums.shape[0]):
             coverage_region[r, p] = 100 * sums[p] / per_pref[p]
         coverage[r] = 100 * (k / n)
         for j in range(n):
             x[j] = iot[r, j] * area[j]
-        _segment_sums(x, starts, sums)
+        reduceat_sums(x, starts, sums)
         for p in range(sums.shape[0]):
             iot_share_region[r, p] = 100 * sums[p] / area_pref[p]
-        iot_share[r] = 100 * pairwise_sum(sums) / area_total
+        iot_share[r] = 100 * np_sum(sums) / area_total
 
 
 class Agriculture:

@@ -40,7 +40,8 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-from .ecommerce_programmes import Programme, RuralCounties, row_sum
+from .ecommerce_programmes import Programme, RuralCounties
+from .sums import pairwise_sum
 from .parameters import scalar
 from .population import N_PREF, firm_structure
 from .streams import per_run
@@ -254,7 +255,7 @@ def _step(G, adopted, keys, cum_w, block, per_pref, w_total, bass, subsidy, supp
         if support > 0:
             for p in range(prefs):
                 tmp[p] = g[r, p] * (w_total[r, p] - cum_w[r, adopted[r, p] - r * n])
-            expected = row_sum(tmp, 0, prefs) * dt * subsidy[0, r]
+            expected = pairwise_sum(tmp, 0, prefs) * dt * subsidy[0, r]
             sub[r] = min(subsidy[1, r], support / max(expected, 1e-9))
             boost = (1 - sub[r]) ** -subsidy[2, r] * dt
         for p in range(prefs):
@@ -273,7 +274,7 @@ def _step(G, adopted, keys, cum_w, block, per_pref, w_total, bass, subsidy, supp
         if buy:
             for p in range(prefs):
                 tmp[p] = covered[r, p] * (1 - sp[r, p])
-            without = row_sum(tmp, 0, prefs)
+            without = pairwise_sum(tmp, 0, prefs)
             placed = min(wanted, without)
             for p in range(prefs):
                 sp[r, p] += placed * tmp[p] / max(without, 1e-12) / max(covered[r, p], 1.0)
@@ -296,15 +297,15 @@ def _record(y, cum_size, adopted, block, trend, gdp, income, urban, rural, spend
         for p in range(prefs):
             tmp[p] = cum_size[r, adopted[r, p] - r * n] - cum_size[r, block[r, p] - r * n]
             count += adopted[r, p] - block[r, p]
-        raw[r, y, 0] = row_sum(tmp, 0, prefs) * gdp[r, y] * trend[0, r, y]
+        raw[r, y, 0] = pairwise_sum(tmp, 0, prefs) * gdp[r, y] * trend[0, r, y]
         lam = spend_weights[1, r]
         for p in range(prefs):
             tmp[p] = (urban[r, p] * spend_weights[0, r] + rural[r, p] * (lam + (1 - lam) * sp[r, p])) * rel_income[p]
-        raw[r, y, 1] = row_sum(tmp, 0, prefs) * income[r, y] * trend[1, r, y]
+        raw[r, y, 1] = pairwise_sum(tmp, 0, prefs) * income[r, y] * trend[1, r, y]
         firm_share[r, y] = 100 * count / n
         for p in range(prefs):
             tmp[p] = sp[r, p] * covered[r, p]
-        points[r, y] = row_sum(tmp, 0, prefs)
+        points[r, y] = pairwise_sum(tmp, 0, prefs)
         bases_out[r, y] = bases[r].sum()
         firms_out[r, y] = firms[r].sum()
         clusters_out[r, y] = clusters[r].sum()

@@ -37,56 +37,7 @@ from .parameters import scalar
 from .population import county_prefecture
 from .prefectures import prefectures
 from .streams import per_run
-
-
-@numba.njit(cache=True)
-def _block_sum(x, lo, n):
-    """numpy's sum of at most 128 values: eight accumulators (fewer than 8 values: in order)."""
-    if n < 8:
-        res = 0.0
-        for i in range(lo, lo + n):
-            res += x[i]
-        return res
-    r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
-    r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
-    i = lo + 8
-    while i < lo + n - n % 8:
-        r0, r1, r2, r3 = r0 + x[i], r1 + x[i + 1], r2 + x[i + 2], r3 + x[i + 3]
-        r4, r5, r6, r7 = r4 + x[i + 4], r5 + x[i + 5], r6 + x[i + 6], r7 + x[i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < lo + n:
-        res += x[i]
-        i += 1
-    return res
-
-
-@numba.njit(cache=True)
-def row_sum(x, lo, n):
-    """``x[lo:lo + n].sum()`` in numpy's order, so a kernel keeps numpy's bits: blocks of at most
-    128 values, halves (rounded down to a multiple of 8) added pairwise; a stack, since numba's
-    cache does not keep recursive functions."""
-    if n <= 128:
-        return _block_sum(x, lo, n)
-    starts, sizes, values = np.empty(128, np.int64), np.empty(128, np.int64), np.empty(64)
-    starts[0], sizes[0] = lo, n
-    todo, done = 1, 0
-    while todo:
-        todo -= 1
-        at, k = starts[todo], sizes[todo]
-        if k < 0:                                  # both halves done: add them
-            done -= 1
-            values[done - 1] += values[done]
-        elif k <= 128:
-            values[done] = _block_sum(x, at, k)
-            done += 1
-        else:
-            half = k // 2 - (k // 2) % 8
-            starts[todo], sizes[todo] = 0, -1
-            starts[todo + 1], sizes[todo + 1] = at + half, k - half
-            starts[todo + 2], sizes[todo + 2] = at, half
-            todo += 3
-    return values[0]
+from .sums import pairwise_sum
 
 
 class Programme:
@@ -240,7 +191,7 @@ def _county_batch(coverage, delivery, weights, pref, poverty, eligible, supporte
             if eligible[j]:
                 ready[m] = ready_j
                 m += 1
-        mean = row_sum(ready, 0, m) / m
+        mean = pairwise_sum(ready, 0, m) / m
         if i == 0:
             reference[r] = mean
         expected = batch[r, i] * share[r] * (mean / reference[r]) ** elasticity[r]

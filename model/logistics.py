@@ -47,7 +47,7 @@ import numba
 import numpy as np
 
 from .designations import _award
-from .ecommerce_programmes import row_sum
+from .sums import pairwise_sum, reduceat_sum
 from .parameters import scalar
 from .population import N_PREF, STRUCTURE_SEED, lognormal_quantiles, largest_remainder, prefecture_arrays
 from .prefectures import prefectures
@@ -211,12 +211,6 @@ class Logistics:
 
 # -- kernels ------------------------------------------------------------------
 @numba.njit(cache=True)
-def _segment_sum(x, lo, hi):
-    """``np.add.reduceat``'s sum of ``x[lo:hi]``: the first value plus numpy's sum of the rest (0 if empty)."""
-    return x[lo] + row_sum(x, lo + 1, hi - lo - 1) if hi > lo else 0.0
-
-
-@numba.njit(cache=True)
 def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_w, park_w, firm_bounds, park_bounds,
           firm_nodes, rates, support, cap, firm_cost, park_cost, dt, rd, reach_factor, villages, rural_money,
           village_cost, spent):
@@ -248,16 +242,16 @@ def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_w, 
             for i in range(npk):
                 px[i] = 0.0 if park_adopted[r, i] else park_w[i]
             for p in range(prefs):
-                waiting = (firm_cost * _segment_sum(fx, firm_bounds[p], firm_bounds[p + 1])
-                           + park_cost * _segment_sum(px, park_bounds[p], park_bounds[p + 1]))
+                waiting = (firm_cost * reduceat_sum(fx, firm_bounds[p], firm_bounds[p + 1])
+                           + park_cost * reduceat_sum(px, park_bounds[p], park_bounds[p + 1]))
                 tmp[p] = g[p] * waiting
-            sub = min(cap, support / max(row_sum(tmp, 0, prefs) * dt, 1e-9))
+            sub = min(cap, support / max(pairwise_sum(tmp, 0, prefs) * dt, 1e-9))
             boost = (1 - sub) ** -rates[4, r] * dt
         for p in range(prefs):
             H[r, p] += g[p] * boost
         for j in range(nat.shape[0]):      # national pace: expected share over the weight quantiles, no subsidy
             nat[j] = -np.expm1(-H_nat[r] * firm_nodes[j])
-        H_nat[r] += (rates[0, r] + rates[1, r] * (row_sum(nat, 0, nat.shape[0]) / nat.shape[0])) * dt
+        H_nat[r] += (rates[0, r] + rates[1, r] * (pairwise_sum(nat, 0, nat.shape[0]) / nat.shape[0])) * dt
         for p in range(prefs):
             for i in range(firm_bounds[p], firm_bounds[p + 1]):
                 now = H[r, p] >= firm_clock[r, i]
@@ -268,7 +262,7 @@ def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_w, 
                 px[i] = park_w[i] if now and not park_adopted[r, i] else 0.0
                 park_adopted[r, i] = now
         if support > 0:       # subsidy on the investment of this quarter's adopters (size-weighted)
-            spent[r] += min(sub * (firm_cost * row_sum(fx, 0, nf) + park_cost * row_sum(px, 0, npk)), support)
+            spent[r] += min(sub * (firm_cost * pairwise_sum(fx, 0, nf) + park_cost * pairwise_sum(px, 0, npk)), support)
 
         # rural delivery: market-led spread, then provincial purchases
         for p in range(prefs):
@@ -277,7 +271,7 @@ def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_w, 
         if rural_money > 0:
             for p in range(prefs):
                 tmp[p] = villages[p] * (1 - rd[r, p])
-            total = row_sum(tmp, 0, prefs)
+            total = pairwise_sum(tmp, 0, prefs)
             placed = min(rural_money / village_cost, total)
             for p in range(prefs):
                 rd[r, p] = min(max(rd[r, p] + placed * tmp[p] / max(total, 1e-12) / villages[p], 0.0), 1.0)
@@ -299,7 +293,7 @@ def _rounds(H_nat, park_adopted, park_nodes, rates, k, extra, grant, round_u,
                 count += 1
         for j in range(nat.shape[0]):
             nat[j] = -np.expm1(-H_nat[r] * park_nodes[j])
-        national = row_sum(nat, 0, nat.shape[0]) / nat.shape[0]
+        national = pairwise_sum(nat, 0, nat.shape[0]) / nat.shape[0]
         p_win = min(max(rates[5, r] * (count / npk) / max(national, 1e-9), 0.0), 1.0)
         for j in range(min(int(rates[6, r]), round_u.shape[2])):
             if round_u[r, k, j] < p_win:
@@ -326,11 +320,11 @@ def _record(y, firm_adopted, park_adopted, firm_w, firm_w_total, rd, villages, p
             fx[i] = firm_w[i] if firm_adopted[r, i] else 0.0
             if firm_adopted[r, i]:
                 count += 1
-        firm_share_w[r, y] = row_sum(fx, 0, nf) / firm_w_total
+        firm_share_w[r, y] = pairwise_sum(fx, 0, nf) / firm_w_total
         for p in range(rd.shape[1]):
             tmp[p] = rd[r, p] * villages[p]
             reach_by_region[r, y, p] = 100 * rd[r, p]
-        reach[r, y] = row_sum(tmp, 0, rd.shape[1]) / row_sum(villages, 0, villages.shape[0])
+        reach[r, y] = pairwise_sum(tmp, 0, rd.shape[1]) / pairwise_sum(villages, 0, villages.shape[0])
         reach_out[r, y] = 100 * reach[r, y]
         firm_share_out[r, y] = 100 * (count / nf)
         parks_out[r, y] = parks_named[r].sum()

@@ -48,36 +48,11 @@ from .designations import _award
 from .parameters import scalar
 from .population import N_PREF, firm_structure
 from .streams import per_run
+from .sums import np_sum
 
 LEVELS = 5
 # columns of ``Manufacturing.coef``: per-run parameters of the quarterly kernel
 IMITATION, PLATFORM_GAIN, SUBSIDY_CAP, ELASTICITY, SERVITISATION = range(5)
-
-
-@numba.njit(cache=True)
-def pairwise_sum(a):
-    """Sum of a 1-D contiguous array in numpy's order (pairwise, 8 accumulators): bit-identical to ``a.sum()``."""
-    n = a.shape[0]
-    if n < 8:
-        res = -0.0
-        for i in range(n):
-            res += a[i]
-        return res
-    if n > 128:
-        half = n // 2
-        half -= half % 8
-        return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
-    r = a[:8].copy()
-    i = 8
-    while i < n - n % 8:
-        for j in range(8):
-            r[j] += a[i + j]
-        i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < n:
-        res += a[i]
-        i += 1
-    return res
 
 
 @lru_cache(maxsize=8)
@@ -132,7 +107,7 @@ def _hazards(budget, platform, dt, G, count, weight, cost, rate, coef, per_pref,
         step = dt
         share[r] = 0.0
         if budget > 0:
-            expected = pairwise_sum(invest) * dt
+            expected = np_sum(invest) * dt
             share[r] = min(coef[r, SUBSIDY_CAP], budget / max(expected, 1e-9))
             step = (1 - share[r]) ** -coef[r, ELASTICITY] * dt
         for p in range(n_pref):

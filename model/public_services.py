@@ -47,6 +47,7 @@ from .parameters import scalar
 from .population import N_PREF, largest_remainder, prefecture_arrays
 from .prefectures import prefectures
 from .streams import per_run
+from .sums import np_sum
 
 PROVINCIAL_UNITS = 4        # the last four prefecture-level units (仙桃, 潜江, 天门, 神农架): one platform each
 
@@ -203,39 +204,6 @@ class PublicServices:
 
 # -- kernels: one call per quarter (state arrays updated in place), one per record ----------
 @numba.njit(cache=True)
-def pairwise_sum(a):
-    """``a.sum()`` of a 1-D float array bit for bit: numpy's pairwise summation (8 running sums per block
-    of up to 128 values, halves above)."""
-    n = a.shape[0]
-    if n < 8:
-        total = 0.0
-        for i in range(n):
-            total += a[i]
-        return total
-    if n > 128:
-        half = n // 2
-        half -= half % 8
-        return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
-    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
-    i = 8
-    while i < n - n % 8:
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
-        i += 8
-    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        total += a[i]
-        i += 1
-    return total
-
-
-@numba.njit(cache=True)
 def _fund(waiting, order, cost, budget, capacity, ready, at):
     """Fund one run's ``waiting`` agents in priority ``order`` (``cost`` in that order): ready at step ``at``."""
     n = order.shape[0]
@@ -276,8 +244,8 @@ def _schools(s, own, upstream, coupling, uncoupled, n_schools, reach, res, pipel
                 pipeline[r, p, k] *= keep
         if budget > 0:
             for p in range(n):
-                gap[p] = max(connected[p] - res[r, p] - pairwise_sum(pipeline[r, p]), 0.0)
-            total = pairwise_sum(gap)
+                gap[p] = max(connected[p] - res[r, p] - np_sum(pipeline[r, p]), 0.0)
+            total = np_sum(gap)
             ordered = min(min(budget / cost[r], capacity), total)
             for p in range(n):
                 pipeline[r, p, slot] = ordered * gap[p] / max(total, 1e-12)
@@ -354,7 +322,7 @@ def _record(y, res, n_schools, bb, h_on, unit_pref, units_per_pref, a_on,
             covered += c
             weighted[p] = bb[r, p] * n_schools[p]
         school[r, y] = 100 * covered / n_schools.sum()
-        used[r, y] = 100 * pairwise_sum(weighted) / n_schools.sum()
+        used[r, y] = 100 * np_sum(weighted) / n_schools.sum()
         on[:] = 0
         for u in range(h_on.shape[1]):
             on[unit_pref[u]] += h_on[r, u]

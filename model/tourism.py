@@ -26,7 +26,7 @@ import numpy as np
 
 from .designations import NEVER, fund_row
 from .parameters import scalar
-from .public_services import pairwise_sum
+from .sums import np_sum
 from .streams import per_run
 
 NATIONAL_PLAN = 2015.75      # 国家旅游局《关于实施“旅游+互联网”行动计划的通知》, 2015-09
@@ -122,5 +122,5 @@ def _record(y, weight, smart, smart_share, spots_share):
         for i in range(n):
             weighted[i] = weight[r, i] * smart[r, i]
             count += smart[r, i]
-        smart_share[r, y] = pairwise_sum(weighted)
+        smart_share[r, y] = np_sum(weighted)
         spots_share[r, y] = 100 * (count / n)

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model import catalogue, simulate
-from model.agriculture import _segment_sums, county_prefecture
+from model.agriculture import county_prefecture
 from model.scenario import spending
 
 RUNS = 4
@@ -80,14 +80,3 @@ def test_coupling_off_isolates_agriculture_from_broadband():
     on_a = simulate(spending(dict(infrastructure=0.0)), runs=RUNS, seed=2)
     on_b = simulate(spending(dict(infrastructure=10.0)), runs=RUNS, seed=2)
     assert float((on_b.facility_ag_iot_share - on_a.facility_ag_iot_share).sel(year=2020).mean()) > 0
-
-
-def test_segment_sums_are_numpys_reduceat_bit_for_bit():
-    rng = np.random.default_rng(1)
-    for _ in range(50):
-        x = rng.random(103) * 10.0 ** rng.integers(-3, 4, 103)
-        starts = np.sort(rng.choice(np.arange(1, 103), 16, replace=False))
-        starts = np.concatenate([[0], starts])
-        out = np.empty(17)
-        _segment_sums(x, starts, out)
-        np.testing.assert_array_equal(out, np.add.reduceat(x, starts))

@@ -6,7 +6,6 @@ from hypothesis import strategies as st
 
 from model import simulate
 from model.connectivity import RECORDED, Connectivity
-from model.connectivity.ranking import pairwise_sum
 from model.engine import Province, resolve
 from model import parameters
 from model.scenario import LEVER_YEARS, spending
@@ -143,11 +142,3 @@ def test_poor_villages_lag_the_others(baseline):
 
 def test_the_record_kernel_writes_every_output():
     assert sorted(RECORDED) == sorted(Connectivity.outputs)
-
-
-def test_pairwise_sum_adds_as_numpy_does():
-    # the kernels' sums reproduce np.sum to the last bit (the step stays the numpy version's numbers)
-    rng = np.random.default_rng(0)
-    for n in [*range(300), 697, 5000]:
-        a = rng.random(n + 3) * 10.0 ** rng.uniform(-3, 3, n + 3)
-        assert pairwise_sum(a, 3, n) == a[3:].sum(), n

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model import catalogue, parameters, simulate
-from model.manufacturing import Manufacturing, pairwise_sum
+from model.manufacturing import Manufacturing
 from model.reference import run_reference
 from model.scenario import spending
 
@@ -114,13 +114,3 @@ def test_reference_agrees_under_strong_platform_money():
                                   end_year=2018)["digital_workshop_firm_share"] for i in range(6)])
     se = np.sqrt(eng.var(0, ddof=1) / len(eng) + off.var(0, ddof=1) / len(off))
     assert (np.abs(eng.mean(0) - off.mean(0)) > 4 * se + 100 / 2000).any()
-
-
-def test_pairwise_sum_is_numpys_sum_bit_for_bit():
-    """The kernels keep numpy's summation order (8 accumulators, halves above 128), so sums stay bit-identical."""
-    rng = np.random.default_rng(0)
-    for n in [*range(0, 40), 85, 103, 127, 128, 129, 200, 257, 1000]:
-        a = rng.standard_normal(n) * 10.0 ** rng.integers(-3, 4, n)
-        assert pairwise_sum(a) == a.sum(), n
-    grid = rng.random((3, 17, 5))
-    assert [pairwise_sum(g.ravel()) for g in grid] == list(grid.sum((1, 2)))

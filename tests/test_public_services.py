@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model import catalogue, simulate
-from model.public_services import PublicServices, health_units, pairwise_sum, schools_per_prefecture
+from model.public_services import PublicServices, health_units, schools_per_prefecture
 from model.scenario import spending
 
 RUNS = 6
@@ -129,11 +129,3 @@ def test_invariants_hold_for_any_funding(edu, health, gov, seed):
     for var in ("health_platform_interconnection", "online_approval_coverage"):
         assert (ds[var].diff("year") >= -1e-9).all()
     assert (ds.spending_used <= ds.spending_allocated + 1e-9).all()
-
-
-def test_pairwise_sum_is_numpys_sum_bit_for_bit():
-    # the kernels' sums keep numpy's order, so results stay bit-identical with the array formulation
-    rng = np.random.default_rng(3)
-    for n in [*range(0, 40), 116, 120, 128, 129, 249, 1000]:
-        a = rng.lognormal(size=(20, n)) * (rng.random((20, n)) < 0.7)
-        assert [pairwise_sum(row) for row in a] == a.sum(1).tolist(), n

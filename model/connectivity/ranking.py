@@ -5,12 +5,10 @@ province's funding of the villages ranked by rollout cost, the new cohort,
 the 4G tail and mobile users (``mobile.py``), schools (``schools.py``), city
 fibre (``fibre.py``), then the Bass subscriptions; the mechanisms are
 described in those files and in the package's docstring.  ``year_record``
-writes a year's outputs.  Kept in one file because numba caches a kernel's
-machine code keyed on the kernel's own file: a helper in another file could
-change without its callers being recompiled.
+writes a year's outputs.
 
 Sums follow numpy's order (position order where numpy used ``np.bincount`` or
-``np.cumsum``, numpy's pairwise summation where it used ``sum``) and each
+``np.cumsum``, numpy's pairwise summation where it used ``sum``: ``model/sums.py``) and each
 expression keeps numpy's operation order, so the numbers are the numpy
 version's to the last bit.
 """
@@ -21,72 +19,14 @@ import math
 import numba
 import numpy as np
 
+from ..sums import pairwise_sum
+
 # columns of the table of per-run scalars ``quarter_step`` reads (``Connectivity.run_scalars``): one
 # array instead of thirteen keeps the kernel's call cheap
 RUN_SCALARS = ("theta0", "phi0", "bass_p", "bass_q", "mobile_p", "mobile_q", "mobile_top", "mobile_no4g",
                "school_keep", "school_cost", "fibre_step", "fibre_threshold", "fibre_cost")
 (THETA0, PHI0, BASS_P, BASS_Q, MOBILE_P, MOBILE_Q, MOBILE_TOP, MOBILE_NO4G, SCHOOL_KEEP, SCHOOL_COST, FIBRE_STEP,
  FIBRE_THRESHOLD, FIBRE_COST) = range(len(RUN_SCALARS))
-
-
-@numba.njit(cache=True)
-def pairwise_sum(a, lo, n):
-    """Sum of ``a[lo:lo + n]`` as numpy adds it: ``np.sum``'s value to the last bit.
-
-    numpy halves a run longer than 128 (the first half a multiple of 8) and adds
-    the halves' sums; a run of 8 to 128 goes to 8 lanes, added pairwise, then the
-    rest in order.  The halving is done with a stack, not recursion (numba's
-    cache cannot load a recursive function).
-    """
-    if n <= 128:
-        return _block_sum(a, lo, n)
-    los, ns, state, vals = np.empty(64, np.int64), np.empty(64, np.int64), np.zeros(64, np.int64), np.empty(64)
-    los[0], ns[0] = lo, n
-    top, nv = 1, 0
-    while top:
-        i = top - 1
-        lo, n = los[i], ns[i]
-        if n <= 128:
-            vals[nv] = _block_sum(a, lo, n)
-            nv += 1
-            top -= 1
-        elif state[i] < 2:            # push the first half, then the second
-            half = n // 2
-            half -= half % 8
-            los[top], ns[top], state[top] = (lo, half, 0) if state[i] == 0 else (lo + half, n - half, 0)
-            state[i] += 1
-            top += 1
-        else:                         # both halves done
-            nv -= 1
-            vals[nv - 1] += vals[nv]
-            top -= 1
-    return vals[0]
-
-
-@numba.njit(cache=True)
-def _block_sum(a, lo, n):
-    """numpy's sum of a run of at most 128 values (``pairwise_sum``)."""
-    if n < 8:
-        res = 0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    m = n - n % 8
-    for i in range(lo + 8, lo + m, 8):
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for i in range(lo + m, lo + n):
-        res += a[i]
-    return res
 
 
 @numba.njit(cache=True)
