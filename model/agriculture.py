@@ -48,14 +48,16 @@ ROLLOUT, READINESS, CEILING, IOT_MONEY, COUNTY_COST, IOT_COST, SUBSIDY_CAP, ELAS
 @numba.njit(cache=True)
 def _quarter(budget, new_year, refresh, all_connected, village_share, ready, coef, capacity, pref, starts,
              tau, H, connected, platform_due, pool, iot, area, p_eff, q_eff, spent):
-    """One quarter of 12316 rollout and IoT diffusion for every run; returns whether all counties of all runs are connected.
+    """One quarter of 12316 rollout and IoT diffusion for every run.
 
     ``refresh``: recompute the prefectures' readiness from ``village_share``.
     12316: hazards accumulate, clocks passed connect; the lever money (its
     12316 share, pooled over the year, reset at ``new_year``) pays the
     platforms, then up to ``capacity`` counties nearest to connecting on
-    their own (``designations._award``).  IoT: a Bass step per county with
-    the quarter's subsidy boost.  ``spent``: money paid per run.
+    their own (``designations._award``); a run with every county connected
+    (``all_connected``, kept up to date here) spends all its money on IoT.
+    IoT: a Bass step per county with the quarter's subsidy boost.
+    ``spent``: money paid per run.
     """
     runs, n = tau.shape
     new = np.zeros(1, np.int64)
@@ -65,7 +67,6 @@ def _quarter(budget, new_year, refresh, all_connected, village_share, ready, coe
     peer = np.empty(starts.shape[0])
     x = np.empty(n)
     base = np.empty(n)
-    done = True
     for r in range(runs):
         c = coef[r]
         if refresh:
@@ -74,7 +75,7 @@ def _quarter(budget, new_year, refresh, all_connected, village_share, ready, coe
         if new_year:
             pool[r] = 0.0
         paid, iot_money = 0.0, budget
-        if not all_connected:
+        if not all_connected[r]:
             is_open = False
             for j in range(n):
                 H[r, j] += c[ROLLOUT] * ready[r, pref[j]]
@@ -97,8 +98,10 @@ def _quarter(budget, new_year, refresh, all_connected, village_share, ready, coe
                         pool[r] -= new[0] * c[COUNTY_COST]
                         paid = paid + new[0] * c[COUNTY_COST]
                 iot_money = budget * (1 - share)
+            done = True                       # after this quarter's awards
             for j in range(n):
                 done &= connected[r, j]
+            all_connected[r] = done
         # IoT: Bass per county with the prefecture's facility area as peers
         f = iot[r]
         for j in range(n):
@@ -122,7 +125,6 @@ def _quarter(budget, new_year, refresh, all_connected, village_share, ready, coe
             for j in range(n):
                 f[j] = min(f[j] + base[j], max(c[CEILING], f[j]))
         spent[r] = paid
-    return done
 
 
 @numba.njit(cache=True)
@@ -196,7 +198,7 @@ class Agriculture:
                               P["agri_iot_cost_per_mu"] * 1e4,              # 万元 per 万亩
                               P["agri_iot_subsidy_cap"], P["investment_cost_elasticity"]], 1)
         self.capacity = scalar(P, "agri_12316_capacity")
-        self.all_connected = False
+        self.all_connected = np.zeros(R, np.bool_)       # per run: a run's path never depends on its batch
         self.ready = np.zeros((R, N_PREF))      # readiness per prefecture, (village broadband share) ** exponent
         self._version = None                    # connectivity's coverage version ``ready`` was computed at
         self._village_share = np.ones((R, N_PREF))     # connectivity's village shares at that version
@@ -214,10 +216,9 @@ class Agriculture:
             self._version = conn.coverage_version
             self._village_share = conn.village_share
         budget = m.budget(self.lever, s)
-        self.all_connected = _quarter(budget, quarter == 0, refresh, self.all_connected, self._village_share,
-                                      self.ready, self.coef, self.capacity, self.pref, self.starts, self.tau,
-                                      self.H, self.connected, self.platform_due, self.pool, self.iot, self.area,
-                                      self.p_eff, self.q_eff, self.spent)
+        _quarter(budget, quarter == 0, refresh, self.all_connected, self._village_share, self.ready, self.coef,
+                 self.capacity, self.pref, self.starts, self.tau, self.H, self.connected, self.platform_due, self.pool,
+                 self.iot, self.area, self.p_eff, self.q_eff, self.spent)
         if budget > 0:
             m.record_spend(self.lever, self.spent)
 
