@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from model import simulate
 from model.connectivity import RECORDED, Connectivity
 from model.engine import Province, resolve
+from model.population import N_PREF
 from model import parameters
 from model.scenario import LEVER_YEARS, spending
 from model.streams import streams
@@ -142,3 +143,20 @@ def test_poor_villages_lag_the_others(baseline):
 
 def test_the_record_kernel_writes_every_output():
     assert sorted(RECORDED) == sorted(Connectivity.outputs)
+
+
+def test_fibre_offsets_continue_the_stream_after_the_village_costs():
+    """The prefectures' fibre offsets are new numbers, not the start of the stream the village costs came from."""
+    from scipy.special import logit
+
+    ids = np.arange(3)
+    params = parameters.draw(streams(4, ids, "uncertainty"))
+    conn = Province(resolve("baseline"), ids, 4, params).connectivity
+    offsets = (conn.fibre.logit_x - logit(params["fibre_share_2015"])[:, None]
+               + conn.fibre.rate * (2015 - 2010)) / params["fibre_prefecture_sd"][:, None]
+    restarted = np.stack([g.standard_normal(N_PREF) for g in streams(4, ids, "connectivity")])
+    assert not np.allclose(offsets, restarted, atol=1e-6)
+    gens = streams(4, ids, "connectivity")
+    for g in gens:                                                # the village costs come first
+        g.standard_normal(conn.n, dtype=np.float32)
+    np.testing.assert_allclose(offsets, np.stack([g.standard_normal(N_PREF) for g in gens]), atol=1e-9)

@@ -136,7 +136,8 @@ class Connectivity:
                   * (1 + P["village_cost_mountain"][:, None] * terrain[:, 0])
                   * (1 + P["village_cost_poverty"][:, None] * terrain[:, 1]))           # (R, 4)
         table = factor[:, None, :] / self.rural_hh[:, i2015, :, None]                   # (R, 17, 4)
-        per_hh = per_run(model.streams("connectivity"), "standard_normal", (n,), np.float32)
+        gens = model.streams("connectivity")
+        per_hh = per_run(gens, "standard_normal", (n,), np.float32)
         per_hh *= sig
         per_hh -= sig**2 / 2
         np.exp(per_hh, out=per_hh)
@@ -200,7 +201,8 @@ class Connectivity:
         self.price = price[years]
         for fixed in (self.central, self.decline, self.rural_now, self.m_u, self.m_r, self.price):
             fixed.flags.writeable = False                  # shared by the engine's checkpoints
-        gens = model.streams("connectivity")     # drawn after the village costs: those stay as they were
+        # the parts draw after the village costs from the same generators (a second
+        # ``streams("connectivity")`` restarted them: the fibre offsets repeated the village-cost numbers)
         self.mobile = Mobile(self, gens)
         self.schools = Schools(self, gens)
         self.fibre = CityFibre(self, gens)
