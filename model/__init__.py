@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 # numba helpers that kernels in other files call.  numba keys a kernel's cached
@@ -13,14 +14,16 @@ SHARED_KERNEL_FILES = ("sums.py", "designations.py")
 def _drop_stale_kernels(package: Path = Path(__file__).parent) -> None:
     digest = hashlib.sha256(b"".join((package / f).read_bytes() for f in SHARED_KERNEL_FILES)).hexdigest()
     stamp = package / "__pycache__" / "shared-kernels.sha256"
+    folders = [package] + ([Path(os.environ["NUMBA_CACHE_DIR"])] if os.environ.get("NUMBA_CACHE_DIR") else [])
     try:
         if stamp.exists() and stamp.read_text() == digest:
             return
-        for cached in (*package.rglob("*.nbi"), *package.rglob("*.nbc")):
-            cached.unlink(missing_ok=True)
+        for folder in folders:
+            for cached in (*folder.rglob("*.nbi"), *folder.rglob("*.nbc")):
+                cached.unlink(missing_ok=True)
         stamp.parent.mkdir(exist_ok=True)
         stamp.write_text(digest)
-    except OSError:            # a read-only install: numba keeps its cache elsewhere (NUMBA_CACHE_DIR)
+    except OSError:     # a read-only install: numba falls back to a user cache, which this cannot vouch for
         pass
 
 

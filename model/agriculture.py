@@ -36,16 +36,16 @@ import numpy as np
 from scipy.special import ndtri
 
 from .designations import _award
-from .sums import np_sum, reduceat_sums
 from .parameters import scalar
 from .population import N_PREF, county_prefecture, prefecture_arrays
 from .streams import per_run
+from .sums import np_sum, reduceat_sums
 
 # columns of ``Agriculture.coef``: per-run parameters of the quarterly kernel
 ROLLOUT, READINESS, CEILING, IOT_MONEY, COUNTY_COST, IOT_COST, SUBSIDY_CAP, ELASTICITY = range(8)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _quarter(budget, new_year, refresh, all_connected, village_share, ready, coef, capacity, pref, starts,
              tau, H, connected, platform_due, pool, iot, area, p_eff, q_eff, spent):
     """One quarter of 12316 rollout and IoT diffusion for every run.
@@ -127,7 +127,7 @@ def _quarter(budget, new_year, refresh, all_connected, village_share, ready, coe
         spent[r] = paid
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _shares(connected, iot, area, starts, per_pref, area_pref, area_total, coverage, coverage_region,
             iot_share, iot_share_region):
     """The recorded shares (%): counties connected and IoT area, per prefecture and province."""

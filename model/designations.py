@@ -11,13 +11,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-
 NEVER = np.iinfo(np.int64).max        # "ready at step": not funded (yet)
 
 
 def fund_in_order(waiting: np.ndarray, cost: np.ndarray, budget: float,
                   capacity: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
-    """Which waiting candidates one budget pays for, taken in the given priority order.
+    """Which waiting candidates one budget pays for, taken in the given priority order (the
+    array form of ``fund_row``, which the modules' kernels call; tests hold one to the other).
 
     ``waiting`` (runs x candidates, already in priority order) and ``cost``
     (broadcastable to it); candidates are funded in order while the running
@@ -31,7 +31,8 @@ def fund_in_order(waiting: np.ndarray, cost: np.ndarray, budget: float,
 
 def award(score: np.ndarray, designated: np.ndarray, places: np.ndarray,
           eligible: np.ndarray | None = None) -> np.ndarray:
-    """Designate up to ``places[r]`` new candidates per run, best score first.
+    """Designate up to ``places[r]`` new candidates per run, best score first (checked entry to
+    ``_award``, which the modules' kernels call directly).
 
     ``designated`` (bool, runs x candidates) is updated in place and returned;
     candidates already designated, not eligible, or with a non-finite score
@@ -48,14 +49,14 @@ def award(score: np.ndarray, designated: np.ndarray, places: np.ndarray,
     return new
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _award(score, designated, places, eligible, new):
     """Per run: gather the open candidates, rank them (stable sort: ties keep index order), take the best."""
     runs, n = score.shape
     rows_e, cols_e = eligible.shape            # (1, 1), (1, n) or (runs, n): broadcast by hand
     open_ = np.empty(n, np.int64)
     for r in range(runs):
-        if places[r] == 0:
+        if places[r] <= 0:               # kernels call this directly: no place is never a negative count
             continue
         m = 0
         for c in range(n):
@@ -73,7 +74,7 @@ def _award(score, designated, places, eligible, new):
         new[r] = take
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def fund_row(waiting, cost, budget, capacity, take):
     """``fund_in_order`` for one run, callable from a module's numba step.
 

@@ -33,18 +33,16 @@ Designations (``model/ecommerce_programmes.py``)
 """
 from __future__ import annotations
 
-from __future__ import annotations
-
 from functools import lru_cache
 
 import numba
 import numpy as np
 
 from .ecommerce_programmes import Programme, RuralCounties
-from .sums import pairwise_sum
 from .parameters import scalar
 from .population import N_PREF, firm_structure
 from .streams import per_run
+from .sums import pairwise_sum
 
 
 @lru_cache(maxsize=4)
@@ -195,7 +193,7 @@ class ECommerce:
 
 
 # -- kernels ------------------------------------------------------------------
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rank(survive, packed, pref, size, w, keys, cum_size, cum_w):
     """Each run's firms in the order of its sorted ``packed`` ranking (firm in the low 28 bits), firms
     with equal upper bits ordered by key: their keys (flat, run after run) and prefix sums of size
@@ -223,7 +221,7 @@ def _rank(survive, packed, pref, size, w, keys, cum_size, cum_w):
             cum_w[r, j + 1] = total_w
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _advance(G, adopted, keys):
     """Move each (run, prefecture)'s adopter boundary past the firms whose key its hazard ``G`` has reached."""
     runs, prefs = G.shape
@@ -236,7 +234,7 @@ def _advance(G, adopted, keys):
             adopted[r, p] = a
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _step(G, adopted, keys, cum_w, block, per_pref, w_total, bass, subsidy, support, dt,
           sp, spreading, buy, wanted, point_cost, covered, spent):
     """One quarter for every run: firms' hazard (raised by ``support`` money) and adopters, then
@@ -283,7 +281,7 @@ def _step(G, adopted, keys, cum_w, block, per_pref, w_total, bass, subsidy, supp
             sp[r, p] = min(max(sp[r, p], 0.0), 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _record(y, cum_size, adopted, block, trend, gdp, income, urban, rural, spend_weights, sp, rel_income,
             covered, raw, firm_share, points, bases, firms, clusters, counties, county_pref,
             bases_out, firms_out, clusters_out, counties_out, counties_by_region):

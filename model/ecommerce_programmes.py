@@ -130,7 +130,7 @@ class RuralCounties:
         self.pot = 0.0                                   # what the year could not use is not spent
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _programme_year(quality, designated, cultivated, bonus, stock, expected, u, i, uplift, nominations,
                     affordable, cost, spent):
     """A programme's year end for every run: the 2015 stock (``stock`` > 0), round ``i`` (if >= 0),
@@ -167,7 +167,7 @@ def _programme_year(quality, designated, cultivated, bonus, stock, expected, u, 
         spent[r] += new[r] * cost
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _county_batch(coverage, delivery, weights, pref, poverty, eligible, supported, designated, reference,
                   batch, noise, u, i, affordable, cost, spent):
     """Batch ``i`` for every run: counties' readiness and scores, Hubei's places, the award; then

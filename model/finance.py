@@ -84,7 +84,7 @@ class Finance:
             out["digital_finance_index"][:, y] = hist.get(year, np.nan)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _grow(index, rate, y, internet, boost, ceiling, dt):
     """One quarter of ``dI/dt = r A B I (1 - I/K)`` in place, per run: ``rate[:, y]`` is r with the year's
     noise, ``internet`` is A and ``boost`` is B."""

@@ -47,11 +47,17 @@ import numba
 import numpy as np
 
 from .designations import _award
-from .sums import pairwise_sum, reduceat_sum
 from .parameters import scalar
-from .population import N_PREF, STRUCTURE_SEED, lognormal_quantiles, largest_remainder, prefecture_arrays
+from .population import (
+    N_PREF,
+    STRUCTURE_SEED,
+    largest_remainder,
+    lognormal_quantiles,
+    prefecture_arrays,
+)
 from .prefectures import prefectures
 from .streams import per_run
+from .sums import pairwise_sum, reduceat_sum
 
 ROUND_PLACES_MAX = 60        # national places drawn per round (>= park_round_places high bound)
 
@@ -210,7 +216,7 @@ class Logistics:
 
 
 # -- kernels ------------------------------------------------------------------
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_w, park_w, firm_bounds, park_bounds,
           firm_nodes, rates, support, cap, firm_cost, park_cost, dt, rd, reach_factor, villages, rural_money,
           village_cost, spent):
@@ -278,7 +284,7 @@ def _step(H, H_nat, firm_adopted, park_adopted, firm_clock, park_clock, firm_w, 
             spent[r] += placed * village_cost
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rounds(H_nat, park_adopted, park_nodes, rates, k, extra, grant, round_u,
             park_merit, parks_named, firm_merit, firm_adopted, firms_named, spent):
     """Year ``k`` (from 2016)'s national park round and provincial firm round; grants paid to ``spent``."""
@@ -307,7 +313,7 @@ def _rounds(H_nat, park_adopted, park_nodes, rates, k, extra, grant, round_u,
         spent[r] += max(new[r] - int(rates[7, r]), 0) * grant
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _record(y, firm_adopted, park_adopted, firm_w, firm_w_total, rd, villages, parks_named, firms_named,
             firm_share_w, reach, parks_out, firms_out, firm_share_out, adopting_out, reach_out, reach_by_region):
     """Year ``y``'s size-weighted smart share of firms and village-weighted reach, and the outputs."""

@@ -32,7 +32,7 @@ Service-oriented manufacturing
     clocks drawn at the start).  From ``service_demo_start`` the province names
     up to ``service_demo_capacity`` backbone enterprises a year among
     servitised firms not yet named, best expert score first (the same score
-    as for demonstration factories; ``designations.award``).
+    as for demonstration factories; ``designations._award``).
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _firm_weights(n: int, sigma: float, elasticity: float) -> tuple[np.ndarray, 
     return weights, log_size
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _census(level, pref, w, count, weight):
     """Add every firm to its (run, prefecture, level) group's count and summed weight (in firm order)."""
     runs, n = level.shape
@@ -74,7 +74,7 @@ def _census(level, pref, w, count, weight):
             weight[r, pref[f], level[r, f]] += w[f]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _hazards(budget, platform, dt, G, count, weight, cost, rate, coef, per_pref, connected,
              platform_level, connect_cost, n, share, paid):
     """Platform connections, then the quarter's hazard added to every group's cumulative hazard ``G``.
@@ -115,7 +115,7 @@ def _hazards(budget, platform, dt, G, count, weight, cost, rate, coef, per_pref,
                 G[r, p, lv] += g[p * levels + lv] * step
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _upgrade(G, idx, threshold, level, upgrades, clock, w, count, weight, share, cost, claims,
              service_level, service_H, service_T, service_clock):
     """Upgrade every firm whose group's cumulative hazard passed its clock (in place).
@@ -180,11 +180,11 @@ def _renamed(fn, name: str):
 
 
 # runs touch disjoint state, so the parallel build gives the same numbers (benchmarks/identity.py)
-_upgrade_threads = (numba.njit(cache=True, parallel=True)(_renamed(_upgrade.py_func, "_upgrade_threads"))
-                    if _threadsafe_layer() else None)
+_upgrade_threads = (numba.njit(cache=True, parallel=True, error_model="numpy")(
+    _renamed(_upgrade.py_func, "_upgrade_threads")) if _threadsafe_layer() else None)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _year_end(designate, award_service, level, count, merit, designated, demo_places, coef, connected, n,
               service_H, service_T, candidates, n_candidates, named, service_places, named_count, designated_count):
     """Year end: name smart factories (``designate``), add a year of servitisation hazard,
@@ -233,7 +233,7 @@ def _year_end(designate, award_service, level, count, merit, designated, demo_pl
     named_count += new
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _quarter(budget, platform, dt, upgrade, year_end, designate, award_service,
              G, idx, threshold, level, upgrades, clock, w, count, weight, cost, rate, coef, per_pref,
              connected, platform_level, connect_cost, share, claims, paid, spend,
@@ -357,9 +357,9 @@ class Manufacturing:
                    self.service_level, self.service_H, self.service_T, self.service_clock)
             np.minimum(self.claims, budget, out=self.spend)      # claims beyond the budget go unpaid
             if year_end:
-                _year_end(designate, award_service, self.level, self.count, self.merit, self.designated, self.demo_places,
-                          self.coef, self.connected, self.n, self.service_H, self.service_T, self.candidates,
-                          self.n_candidates, self.named, self.service_places, self.named_count,
+                _year_end(designate, award_service, self.level, self.count, self.merit, self.designated,
+                          self.demo_places, self.coef, self.connected, self.n, self.service_H, self.service_T,
+                          self.candidates, self.n_candidates, self.named, self.service_places, self.named_count,
                           self.designated_count)
         if platform > 0:
             m.record_spend(self.platform_lever, self.paid)

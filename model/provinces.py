@@ -94,6 +94,7 @@ def fit(series: str, first_growth_year: int) -> PanelFit:
     chol = np.linalg.cholesky(np.asarray(res.cov_params()))
     return PanelFit(regions, years, levels, np.asarray(res.params), chol, year_sd, sigma)
 
+
 @lru_cache(maxsize=None)
 def others_layout(series: str, first_growth_year: int, first_year: int, last_year: int) -> tuple:
     """What the other provinces' paths need that depends on the fit and the model's years alone.

@@ -109,8 +109,9 @@ class PublicServices:
         steps = np.arange(m.n_steps)
         t = m.years[1 + steps // 4] - 1 + (steps % 4 + 1) / 4
         # schools
-        # the kernels' arrays stay writable (their own copies of the cached structure): numba's
-        # dispatch types a read-only array on a slower path, and the step runs 40 times
+        # the kernels' arrays stay writable (their own copies of the cached structure, a few kB, so
+        # the engine's kept states copy rather than share them): numba types a read-only argument
+        # on a slower path, and the step runs 40 times
         self.n_schools = schools_per_prefecture(int(scalar(P, "schools_total"))).copy()
         spread = scalar(P, "school_region_spread")
         mult = np.exp(spread * per_run(rng, "standard_normal", (N_PREF,)) - spread**2 / 2)
@@ -203,7 +204,7 @@ class PublicServices:
 
 
 # -- kernels: one call per quarter (state arrays updated in place), one per record ----------
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _fund(waiting, order, cost, budget, capacity, ready, at):
     """Fund one run's ``waiting`` agents in priority ``order`` (``cost`` in that order): ready at step ``at``."""
     n = order.shape[0]
@@ -217,7 +218,7 @@ def _fund(waiting, order, cost, budget, capacity, ready, at):
     return paid
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _schools(s, own, upstream, coupling, uncoupled, n_schools, reach, res, pipeline, bb, cost, capacity,
              budget, paid):
     """Schools' quarter: orders ``lag`` quarters old arrive, the trend reaches connected schools, money orders."""
@@ -254,7 +255,7 @@ def _schools(s, own, upstream, coupling, uncoupled, n_schools, reach, res, pipel
             res[r, p] = min(res[r, p], connected[p])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _health(s, on, cum, clock, step, ready, parent, top, order, cost, lag, capacity, budget, paid):
     """Health platforms' quarter: clocks (a county's only once its prefecture's is on), finished builds, funding."""
     runs, n = on.shape
@@ -275,7 +276,7 @@ def _health(s, on, cum, clock, step, ready, parent, top, order, cost, lag, capac
             paid[r] = _fund(waiting, order[r], cost[r], budget, capacity, ready[r], s + lag)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _approvals(s, on, cum, clock, step, ready, order, cost, lag, capacity, budget, paid):
     """Approval items' quarter: clocks, finished re-engineering, funding the cheapest remaining items."""
     runs, n = on.shape
@@ -293,7 +294,7 @@ def _approvals(s, on, cum, clock, step, ready, order, cost, lag, capacity, budge
             paid[r] = _fund(waiting, order[r], cost[r], budget, capacity, ready[r], s + lag)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _quarter(s, own, upstream, coupling, uncoupled, n_schools, reach, res, pipeline, bb, cost, capacity,
              h_on, h_cum, h_clock, h_step, h_ready, parent, top, h_order, h_cost, h_lag, h_capacity,
              a_on, a_cum, a_clock, a_step, a_ready, a_order, a_cost, a_lag, a_capacity,
@@ -307,7 +308,7 @@ def _quarter(s, own, upstream, coupling, uncoupled, n_schools, reach, res, pipel
     _approvals(s, a_on, a_cum, a_clock, a_step, a_ready, a_order, a_cost, a_lag, a_capacity, gov_budget, paid[2])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _record(y, res, n_schools, bb, h_on, unit_pref, units_per_pref, a_on,
             school_by_region, school, used, health_by_region, health, approvals):
     """Year-end shares (%) into the output arrays' column ``y``; whole schools, platforms and items."""

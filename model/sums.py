@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def pairwise_sum(x, lo, n):
     """``x[lo:lo + n].sum()`` as numpy computes it (iteratively: numba's cache cannot load recursion)."""
     if n <= 128:
@@ -44,19 +44,19 @@ def pairwise_sum(x, lo, n):
     return values[0]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def np_sum(a):
     """``a.sum()`` of a 1-D array, bit for bit."""
     return pairwise_sum(a, 0, a.shape[0])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def reduceat_sum(x, lo, hi):
     """``np.add.reduceat``'s sum of ``x[lo:hi]``: the first value plus numpy's sum of the rest (0 if empty)."""
     return x[lo] + pairwise_sum(x, lo + 1, hi - lo - 1) if hi > lo else 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def reduceat_sums(x, starts, out):
     """``np.add.reduceat(x, starts)`` into ``out`` (segments from each start to the next, the last to the end)."""
     n = x.shape[0]
@@ -64,7 +64,7 @@ def reduceat_sums(x, starts, out):
         out[p] = reduceat_sum(x, starts[p], starts[p + 1] if p + 1 < starts.shape[0] else n)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _block_sum(x, lo, n):
     """numpy's sum of at most 128 values: eight running sums (fewer than 8 values: in order)."""
     if n < 8:

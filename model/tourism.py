@@ -15,8 +15,8 @@ Revenue
     ``R_2015 x trend growth x (1 + u x visitor-weighted smart share)``, scaled
     per run so 2015 equals the observation: trend growth from 2016 (yearly
     shocks drawn once, the same in every scenario) times the smart-share
-    effect relative to 2015; before 2015 the 2011-2015 average growth.  ``u`` (smart_tourism_uplift) is an assumption: the
-    literature finds a positive effect of smart-tourism pilots, not a size
+    effect relative to 2015; before 2015 the 2011-2015 average growth.  ``u``
+    (smart_tourism_uplift) is an assumption: the literature finds a positive effect of smart-tourism pilots, not a size
     that transfers to Hubei.
 """
 from __future__ import annotations
@@ -26,8 +26,8 @@ import numpy as np
 
 from .designations import NEVER, fund_row
 from .parameters import scalar
-from .sums import np_sum
 from .streams import per_run
+from .sums import np_sum
 
 NATIONAL_PLAN = 2015.75      # 国家旅游局《关于实施“旅游+互联网”行动计划的通知》, 2015-09
 
@@ -88,7 +88,7 @@ class Tourism:
         out["tourism_revenue"][:] = P["tourism_revenue_2015"][:, None] * np.exp(log_path) * lift
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _quarter(s, h_step, smart, cum, clock, ready, order, cost, lag, budget, paid):
     """One quarter: clocks (funded spots may still go smart on their own first), finished systems, and
     money for the largest spots waiting (neither smart nor funded); ``paid`` per run where there was a budget."""
@@ -112,7 +112,7 @@ def _quarter(s, h_step, smart, cum, clock, ready, order, cost, lag, budget, paid
                     ready[r, order[r, j]] = s + lag
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _record(y, weight, smart, smart_share, spots_share):
     """Year-end visitor-weighted smart share (numpy's sum, bit for bit) and share of spots (%) into column ``y``."""
     runs, n = smart.shape

@@ -160,3 +160,16 @@ def test_fibre_offsets_continue_the_stream_after_the_village_costs():
     for g in gens:                                                # the village costs come first
         g.standard_normal(conn.n, dtype=np.float32)
     np.testing.assert_allclose(offsets, np.stack([g.standard_normal(N_PREF) for g in gens]), atol=1e-9)
+
+
+def test_the_kernels_arguments_are_still_the_modules_state_after_a_run():
+    """The kernels' argument tuples are gathered once: a state attribute rebound instead of updated in
+    place would leave the kernels writing an array nobody reads."""
+    ids = np.arange(2)
+    model = Province(resolve("plan"), ids, 3, parameters.draw(streams(3, ids, "uncertainty")))
+    model.run()
+    conn = model.connectivity
+    state = {id(v) for part in (conn, conn.mobile, conn.schools, conn.fibre) for v in vars(part).values()
+             if isinstance(v, np.ndarray)}
+    passed = [a for a in (*conn._step_args, *conn._record_args) if isinstance(a, np.ndarray)]
+    assert len(passed) > 40 and all(id(a) in state for a in passed)

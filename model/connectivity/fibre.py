@@ -1,4 +1,4 @@
-"""Fibre (FTTH) share of broadband subscribers and the all-fibre cities.
+"""Fibre (FTTH) share of subscribers and the all-fibre cities (set-up here; the quarter in ``ranking._fibre``).
 
 State
     Per prefecture, the share of broadband subscribers on fibre to the home
@@ -33,7 +33,6 @@ class CityFibre:
                "allfibre_cities": False}
 
     def __init__(self, conn, gens):
-        self.c = conn
         P, m = conn.m.params, conn.m
         noise = per_run(gens, "standard_normal", (len(conn.villages_per_pref),))
         self.rate = P["fibre_logit_rate"][:, None]

@@ -1,4 +1,4 @@
-"""4G coverage of villages and mobile internet adoption.
+"""4G coverage of villages and mobile internet adoption (set-up here; the quarter in ``ranking._mobile``).
 
 4G rollout
     Operators cover villages with 4G from ``g4_start`` (licences at the end of

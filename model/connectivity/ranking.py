@@ -29,7 +29,7 @@ RUN_SCALARS = ("theta0", "phi0", "bass_p", "bass_q", "mobile_p", "mobile_q", "mo
  FIBRE_THRESHOLD, FIBRE_COST) = range(len(RUN_SCALARS))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cohort_sums(k_old, k_new, head, pref_sorted, share_sorted, poverty_sorted, n_pref):
     """Household share, villages and poor villages per (run, prefecture) at ranked positions [k_old, k_new).
 
@@ -48,7 +48,7 @@ def cohort_sums(k_old, k_new, head, pref_sorted, share_sorted, poverty_sorted, n
     return share, count, poor
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def tail_row(start, limit, scale, theta, money, n, head, share_sorted, pref_sorted, rural_now, per_hh):
     """One run's villages at ranks ``start``, ``start + 1``, ... below ``limit``, funded in order.
 
@@ -70,24 +70,7 @@ def tail_row(start, limit, scale, theta, money, n, head, share_sorted, pref_sort
     return funded, spent
 
 
-@numba.njit(cache=True)
-def tail_gaps(start, offsets, limit, scale, theta, money, eligible, n, head, share_sorted, pref_sorted,
-              rural_now, per_hh):
-    """``tail_row`` for every eligible run at ranks ``start + offsets``, ``offsets`` = 0, 1, ... (a quarter's reach).
-
-    Returns (villages funded, 万元 spent) per run.
-    """
-    R = len(start)
-    funded, spent = np.zeros(R, np.int64), np.zeros(R)
-    for r in range(R):
-        if eligible[r]:
-            funded[r], spent[r] = tail_row(start[r], min(limit[r], start[r] + offsets.size), scale[r], theta[r],
-                                           money[r], n, head, share_sorted[r], pref_sorted[r], rural_now[r],
-                                           per_hh[r])
-    return funded, spent
-
-
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def quarter_step(s, y, q, budget, dt, run_scalars,
                  k, cohort_share, covered_count, covered_poor, cover, w_total, F, f_urban,
                  n, head, per_hh, pref_sorted, share_sorted, poverty_sorted,
@@ -179,7 +162,7 @@ def quarter_step(s, y, q, budget, dt, run_scalars,
     return paid, changed
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _mobile(r, s, y, funding, money, dt, run_scalars, k4, tail4, users, k0, covered0, villages_per_pref, k_op4,
             k_prof4, ramp_done, capacity4, scale4, theta4, urban_share, n, head, per_hh, pref_sorted, share_sorted,
             rural_now):
@@ -211,7 +194,7 @@ def _mobile(r, s, y, funding, money, dt, run_scalars, k4, tail4, users, k0, cove
     return paid
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _schools(r, funding, money, run_scalars, covered_count, urban_on, rural_on, urban, rural_per_village, total,
              share, buf):
     """Run ``r``'s school connections this quarter (hazard, then the province's money) and its share of
@@ -243,7 +226,7 @@ def _schools(r, funding, money, run_scalars, covered_count, urban_on, rural_on, 
     return paid
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _fibre(r, y, q, funding, money, run_scalars, logit_x, reached, cities, f_urban, urban_hh, F, cohort_share,
            rural_hh, buf):
     """Run ``r``'s fibre migration, then retrofits in the named cities paid by the province; returns 万元 paid."""
@@ -287,7 +270,7 @@ def _fibre(r, y, q, funding, money, run_scalars, logit_x, reached, cities, f_urb
     return paid
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def year_record(y, F, cohort_share, f_urban, urban_hh, rural_hh, covered_count, villages_per_pref, k, n, covered_poor,
                 poor_per_pref, k4, k0, covered0, tail4, users, pop_weight, school_share, school_total, logit_x, reached,
                 subscribers_by_region, subscribers, villages_by_region, villages, poor_villages, rural_penetration,
