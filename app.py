@@ -13,7 +13,7 @@ import time
 
 import streamlit as st
 
-from model import catalogue, scoreboard
+from model import catalogue, kernels_cached, scoreboard
 from model.scenario import ScenarioError
 from ui import board, briefing, charts, controls, ensemble, levers, scenarios
 from ui.text import Text
@@ -31,7 +31,7 @@ def simulate(values: dict[str, float], pins: dict[str, float], compared, runs: i
     key, pin_key = ensemble.key(values), ensemble.key(pins)
     others = tuple((label, toml) for label, _, toml in compared)
     try:
-        with st.spinner(text("simulating", runs=runs)):
+        with st.spinner(text("simulating" if kernels_cached() else "simulating_first", runs=runs)):
             base, current = ensemble.baseline(runs, seed), ensemble.current(key, pin_key, runs, seed)
             data = {label: ensemble.named(toml, runs, seed) for label, toml in others}
             targets, values_table = ensemble.comparison(key, pin_key, others, runs, seed)

@@ -27,8 +27,13 @@ def _drop_stale_kernels(package: Path = Path(__file__).parent) -> None:
         pass
 
 
+def kernels_cached(package: Path = Path(__file__).parent) -> bool:
+    """Whether the compiled kernels are on disk: the first run in a fresh checkout compiles them (about a minute)."""
+    return any((package / "connectivity" / "__pycache__").glob("ranking.quarter_step-*.nbi"))
+
+
 _drop_stale_kernels()
 
 from .engine import simulate  # noqa: E402
 
-__all__ = ["simulate"]
+__all__ = ["kernels_cached", "simulate"]

@@ -44,3 +44,12 @@ def test_cached_kernels_are_dropped_when_a_shared_helper_changes(tmp_path):
     (tmp_path / SHARED_KERNEL_FILES[0]).write_text("# helper, changed\n")
     _drop_stale_kernels(tmp_path)
     assert not cached.exists()
+
+
+def test_kernels_cached_says_whether_the_compiled_kernels_are_on_disk(tmp_path):
+    from model import kernels_cached
+
+    assert not kernels_cached(tmp_path)
+    (tmp_path / "connectivity" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "connectivity" / "__pycache__" / "ranking.quarter_step-120.py311.nbi").write_bytes(b"")
+    assert kernels_cached(tmp_path)
