@@ -56,7 +56,7 @@ def _award(score, designated, places, eligible, new):
     rows_e, cols_e = eligible.shape            # (1, 1), (1, n) or (runs, n): broadcast by hand
     open_ = np.empty(n, np.int64)
     for r in range(runs):
-        if places[r] <= 0:               # kernels call this directly: no place is never a negative count
+        if places[r] <= 0:               # kernels skip award()'s check: a negative count gives no place
             continue
         m = 0
         for c in range(n):

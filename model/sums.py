@@ -9,7 +9,7 @@ segment's first value to the sum of the rest.  Tested bit for bit against
 numpy in ``tests/test_sums.py``.
 
 numba caches a kernel's machine code keyed on the kernel's own file: when this
-file (or ``designations.py``) changes, ``model/__init__.py`` drops the cached
+file (or ``designations.py``) changes, ``model/numba_cache.py`` drops the cached
 kernels, so callers in other files are recompiled with the new code.
 """
 from __future__ import annotations

@@ -29,25 +29,25 @@ def test_reduceat_sums_are_numpys_reduceat():
 
 def test_cached_kernels_are_dropped_when_a_shared_helper_changes(tmp_path):
     """numba would keep callers' machine code built against the old helper: the cache goes when a helper changes."""
-    from model import SHARED_KERNEL_FILES, _drop_stale_kernels
+    from model.numba_cache import SHARED_KERNEL_FILES, drop_stale
 
     for name in SHARED_KERNEL_FILES:
         (tmp_path / name).write_text("# helper\n")
     cached = tmp_path / "sub" / "__pycache__" / "caller.kernel-3.py311.nbi"
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"old")
-    _drop_stale_kernels(tmp_path)                     # first sight: nothing says the cache matches
+    drop_stale(tmp_path)                     # first sight: nothing says the cache matches
     assert not cached.exists()
     cached.write_bytes(b"new")
-    _drop_stale_kernels(tmp_path)                     # helpers unchanged: the cache stays
+    drop_stale(tmp_path)                     # helpers unchanged: the cache stays
     assert cached.exists()
     (tmp_path / SHARED_KERNEL_FILES[0]).write_text("# helper, changed\n")
-    _drop_stale_kernels(tmp_path)
+    drop_stale(tmp_path)
     assert not cached.exists()
 
 
 def test_kernels_cached_says_whether_the_compiled_kernels_are_on_disk(tmp_path):
-    from model import kernels_cached
+    from model.numba_cache import kernels_cached
 
     assert not kernels_cached(tmp_path)
     (tmp_path / "connectivity" / "__pycache__").mkdir(parents=True)
