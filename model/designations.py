@@ -11,6 +11,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .sums import np_sum
+
 NEVER = np.iinfo(np.int64).max        # "ready at step": not funded (yet)
 
 
@@ -81,12 +83,13 @@ def fund_row(waiting, cost, budget, capacity, take):
     ``waiting``, ``cost`` and ``take`` are 1-D over candidates in priority
     order; funded candidates are set in ``take``; returns the money paid.
     """
-    running, count, paid = 0.0, 0, 0.0
+    running, count = 0.0, 0
+    paid = np.zeros(waiting.shape[0])              # summed as numpy sums the array form's row
     for j in range(waiting.shape[0]):
         if waiting[j]:
             running += cost[j]
             count += 1
             if running <= budget and count <= capacity:
                 take[j] = True
-                paid += cost[j]
-    return paid
+                paid[j] = cost[j]
+    return np_sum(paid)
