@@ -33,7 +33,8 @@ PARAMETER_DIR = DATA_DIR / "parameters"
 FITTED_DIR = DATA_DIR / "fitted"
 PARAMS_ENV = "HUBEI_PARAMS_FILE"
 
-DISTS = {"fixed", "uniform", "triangular"}
+KINDS = {"fixed": 0, "uniform": 1, "triangular": 2}      # distributions, and their codes in ``inverse_cdf``
+DISTS = set(KINDS)
 STATUSES = {"source", "derived", "assumption", "anchored", "calibrated"}
 
 
@@ -52,13 +53,18 @@ class Parameter:
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         """Map uniforms in [0, 1) to values of this parameter."""
-        if self.dist == "fixed":
-            return np.full(u.shape, self.value)
-        if self.dist == "uniform":
-            return self.low + (self.high - self.low) * u
-        c = (self.value - self.low) / (self.high - self.low)      # triangular inverse CDF, as scipy.stats.triang
-        return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * (self.high - self.low) + self.low
+        return inverse_cdf(np.asarray(u, dtype=float), KINDS[self.dist], self.low, self.high, self.value)
 
+
+
+def inverse_cdf(u: np.ndarray, kind, low, high, mode) -> np.ndarray:
+    """Values at uniforms ``u`` of a fixed (``mode``), uniform or triangular (as scipy.stats.triang)
+    distribution; ``kind`` (``KINDS``) and the bounds may be columns, one row per parameter."""
+    width = high - low
+    with np.errstate(invalid="ignore", divide="ignore"):    # the triangular branch of the other kinds is discarded
+        c = (mode - low) / width
+        tri = np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * width + low
+    return np.where(kind == 0, mode, np.where(kind == 1, low + width * u, tri))
 
 def files() -> list:
     """The per-module parameter files, in stream order (so adding a module leaves earlier draws alone)."""
@@ -194,13 +200,7 @@ def draw(streams: list[np.random.Generator], pins: dict[str, float] | None = Non
     """
     names, kind, low, high, value = _per_table("quantiles", _quantile_arrays)
     u = np.ascontiguousarray(per_run(streams, "random", (len(names),)).T)      # (parameters, runs)
-    # ``Parameter.quantile`` for every parameter at once: the same operations element by element
-    width = high - low
-    with np.errstate(invalid="ignore", divide="ignore"):    # the triangular branch of the other kinds is discarded
-        c = (value - low) / width
-        tri = np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * width + low
-    out = np.where(kind == 0, value, np.where(kind == 1, low + width * u, tri))
-    values = dict(zip(names, out))
+    values = dict(zip(names, inverse_cdf(u, kind, low, high, value)))      # every parameter at once
     for source in (pins or {}), (overrides or {}):
         for name, val in source.items():
             values[name] = np.broadcast_to(np.asarray(val, dtype=float), (len(streams),)).copy()
@@ -209,9 +209,8 @@ def draw(streams: list[np.random.Generator], pins: dict[str, float] | None = Non
 
 def _quantile_arrays(t: dict[str, Parameter]) -> tuple:
     """Each parameter's distribution as columns: names, kind (0 fixed, 1 uniform, 2 triangular), low, high, mode."""
-    kinds = {"fixed": 0, "uniform": 1, "triangular": 2}
     col = lambda get: np.array([get(p) for p in t.values()], dtype=float)[:, None]      # noqa: E731
-    return (list(t), col(lambda p: kinds[p.dist]), col(lambda p: p.low), col(lambda p: p.high),
+    return (list(t), col(lambda p: KINDS[p.dist]), col(lambda p: p.low), col(lambda p: p.high),
             col(lambda p: p.value))
 
 
